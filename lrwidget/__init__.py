@@ -1,0 +1,24 @@
+"""lrwidget: a live, interactive learning-rate finder with fastai-exact suggestions.
+
+Public names:
+- :func:`range_test` runs the LR range test on any torch model and restores everything afterwards;
+- :class:`Learner` is a torch-only learner with fastai's training API (``lr_find``, ``fit_one_cycle``, ``fine_tune``);
+- :class:`SuggestedLRs` is what suggestions come back as (see :mod:`lrwidget.suggest`).
+"""
+from .learner import Learner
+from .rangetest import RangeTestPoint, RangeTestResult, range_test
+from .suggest import SuggestedLRs, Suggestion, minimum, slide, steep, valley
+
+__all__ = [
+    "Learner",
+    "range_test",
+    "RangeTestResult",
+    "RangeTestPoint",
+    "SuggestedLRs",
+    "Suggestion",
+    "valley",
+    "steep",
+    "minimum",
+    "slide",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,256 @@
+"""The LR range test engine: exponential LR schedule → step → smoothing → stop rule → restore.
+
+It matches fastai 2.8's ``lr_find`` step for step:
+- batch ``k`` (from 0) trains at ``start_lr * (end_lr / start_lr) ** (k / num_it)``; ``num_it`` is raised to 6;
+- the loss is smoothed with a debiased EMA (β = 0.98) in float32, exactly as fastai's ``AvgSmoothLoss``;
+- after each step, the test stops as *diverged* if ``stop_div`` and the smoothed loss exceeds 4× the best smoothed
+  loss so far (this point included), else as *completed* once ``num_it`` batches have run. The stopping batch is
+  recorded. A NaN loss does not stop the test, as in fastai;
+- the loader is cycled when it runs out, and no validation runs.
+
+Unlike fastai, everything the test changes is restored from a CPU snapshot in ``finally``, whatever ends the test.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .snapshot import TrainingSnapshot
+from .step import LossFunc, SupervisedStep, TrainStep
+from .suggest import SuggestedLRs, suggest_lrs, valley
+
+COMPLETED, DIVERGED, CANCELLED = "completed", "diverged", "cancelled"
+MIN_NUM_IT = 6  # fastai's LRFinder raises smaller num_it to 6
+DIVERGENCE_FACTOR = 4.0
+_FLOAT32_SAFE = 1e37  # below float32 max by enough that no step of the EMA can overflow
+
+
+@dataclass(frozen=True, slots=True)
+class RangeTestPoint:
+    """One recorded step of a range test."""
+
+    iteration: int
+    lr: float
+    raw_loss: float
+    smoothed_loss: float
+
+
+@dataclass
+class RangeTestResult:
+    """The recorded curve of a range test and why it stopped.
+
+    ``losses`` are the smoothed losses (what fastai records and plots); ``raw_losses`` are the per-batch losses.
+    ``stop_reason`` is one of ``"completed"``, ``"diverged"`` or ``"cancelled"``.
+    """
+
+    lrs: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    raw_losses: list[float] = field(default_factory=list)
+    stop_reason: str = COMPLETED
+    num_it: int = 100
+    start_lr: float = 1e-7
+    end_lr: float = 10.0
+    elapsed_s: float = 0.0
+
+    @property
+    def points(self) -> list[RangeTestPoint]:
+        """The curve as a list of points."""
+        return [
+            RangeTestPoint(iteration, lr, raw, smoothed)
+            for iteration, (lr, raw, smoothed) in enumerate(zip(self.lrs, self.raw_losses, self.losses))
+        ]
+
+    def suggest(self, *funcs: Callable[..., Any]) -> SuggestedLRs:
+        """Suggested learning rates from ``funcs`` (default: ``valley``), computed as fastai's ``lr_find`` does.
+
+        The functions see ``lrs[num_it//10:-5]``, cut at the first NaN loss, as float32.
+        """
+        return suggest_lrs(self.lrs, self.losses, self.num_it, funcs or (valley,))
+
+
+class LossSmoother:
+    """fastai's ``AvgSmoothLoss``: a debiased exponential moving average, computed in float32.
+
+    fastai runs ``torch.lerp(loss, avg, beta)`` on float32 tensors; torch's CPU kernel computes that as one fused
+    multiply-add, ``fma(beta - 1, avg - loss, avg)``. The product of two float32 values is exact in float64, so doing
+    the fma in float64 and rounding once to float32 reproduces it, at a fraction of the cost of tensor ops per step.
+    """
+
+    def __init__(self, beta: float = 0.98) -> None:
+        self.beta = beta
+        self._beta_minus_one = float(np.float32(np.float32(beta) - np.float32(1.0)))
+        self._average = np.float32(0.0)
+        self.count = 0
+
+    def add(self, loss: float) -> float:
+        """Adds one raw loss and returns the smoothed (debiased) loss as a float32 value."""
+        self.count += 1
+        if abs(loss) < _FLOAT32_SAFE and abs(float(self._average)) < _FLOAT32_SAFE:  # False for NaN and inf too
+            return self._update(loss)
+        with np.errstate(all="ignore"):  # NaN/inf/overflow follow float32 rules silently, as torch does
+            return self._update(loss)
+
+    def _update(self, loss: float) -> float:
+        difference = float(np.float32(self._average - np.float32(loss)))
+        self._average = np.float32(self._beta_minus_one * difference + float(self._average))
+        return float(np.float32(self._average / np.float32(1.0 - self.beta**self.count)))
+
+
+def exponential_lr(start_lr: float, end_lr: float, iteration: int, num_it: int) -> float:
+    """The learning rate of batch ``iteration`` in fastai's exponential schedule."""
+    return start_lr * (end_lr / start_lr) ** (iteration / num_it)
+
+
+def range_test(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_func: LossFunc,
+    train_dl: Iterable[Any],
+    *,
+    start_lr: float = 1e-7,
+    end_lr: float = 10,
+    num_it: int = 100,
+    stop_div: bool = True,
+    on_point: Callable[[RangeTestPoint], None] | None = None,
+    cancel: threading.Event | None = None,
+    step: TrainStep | None = None,
+) -> RangeTestResult:
+    """Runs an LR range test and restores the model, optimizer and RNG states afterwards.
+
+    Args:
+        model: the model to train; it is left exactly as it was.
+        optimizer: its optimizer; every param group gets the test's LR at each step.
+        loss_func: ``loss_func(predictions, target)``; batches are ``(inputs..., target)``.
+        train_dl: any iterable of batches; cycled when it runs out.
+        start_lr, end_lr: the LR range, ``0 < start_lr < end_lr``, both finite.
+        num_it: the number of steps (at least 1; values below 6 are raised to 6, as in fastai).
+        stop_div: stop once the smoothed loss exceeds 4× its best.
+        on_point: called with a :class:`RangeTestPoint` after every step.
+        cancel: a ``threading.Event``; when set, the test stops before the next step.
+        step: a custom training step (see :mod:`lrwidget.step`); default: forward, backward, ``optimizer.step()``.
+
+    Returns:
+        A :class:`RangeTestResult`. If training raises, everything is restored and the exception is re-raised.
+    """
+    _check_range_arguments(model, optimizer, loss_func, train_dl, start_lr, end_lr, num_it, on_point, cancel)
+    run_steps = max(int(num_it), MIN_NUM_IT)
+    train_step = step if step is not None else SupervisedStep(model, optimizer, loss_func)
+    result = RangeTestResult(num_it=int(num_it), start_lr=float(start_lr), end_lr=float(end_lr))
+    snapshot = TrainingSnapshot(model, optimizer)
+    started = time.perf_counter()
+    try:
+        model.train()
+        result.stop_reason = _run(train_step, optimizer, _cycle(train_dl), result, run_steps, stop_div, on_point, cancel)
+    finally:
+        result.elapsed_s = time.perf_counter() - started
+        snapshot.restore()
+    return result
+
+
+def _run(
+    train_step: TrainStep,
+    optimizer: torch.optim.Optimizer,
+    batches: Iterator[Any],
+    result: RangeTestResult,
+    run_steps: int,
+    stop_div: bool,
+    on_point: Callable[[RangeTestPoint], None] | None,
+    cancel: threading.Event | None,
+) -> str:
+    """The loop itself; appends to ``result`` and returns the stop reason."""
+    smoother = LossSmoother()
+    best_loss = math.inf
+    for iteration in range(run_steps):
+        if cancel is not None and cancel.is_set():
+            return CANCELLED
+        lr = exponential_lr(result.start_lr, result.end_lr, iteration, run_steps)
+        _set_lr(optimizer, lr)
+        raw_loss = _loss_value(train_step(next(batches)))
+        smoothed_loss = smoother.add(raw_loss)
+        result.lrs.append(lr)
+        result.raw_losses.append(raw_loss)
+        result.losses.append(smoothed_loss)
+        if on_point is not None:
+            on_point(RangeTestPoint(iteration, lr, raw_loss, smoothed_loss))
+        best_loss = min(best_loss, smoothed_loss)
+        if stop_div and smoothed_loss > DIVERGENCE_FACTOR * best_loss:
+            return DIVERGED
+    return COMPLETED
+
+
+def _loss_value(loss: torch.Tensor) -> float:
+    # fastai records loss.mean(); a 0-d loss skips the extra tensor op on the hot path.
+    return loss.item() if loss.dim() == 0 else loss.float().mean().item()
+
+
+def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        if isinstance(group["lr"], torch.Tensor):
+            group["lr"].fill_(lr)  # capturable / fused optimizers keep lr as a tensor that must stay the same object
+        else:
+            group["lr"] = lr
+
+
+def _cycle(train_dl: Iterable[Any]) -> Iterator[Any]:
+    """Batches from the loader, starting a new pass (reshuffled, as a new epoch) whenever one ends."""
+    while True:
+        empty = True
+        for batch in train_dl:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError("train_dl yielded no batches; the range test needs at least one batch")
+
+
+def _check_range_arguments(
+    model: Any,
+    optimizer: Any,
+    loss_func: Any,
+    train_dl: Any,
+    start_lr: Any,
+    end_lr: Any,
+    num_it: Any,
+    on_point: Any,
+    cancel: Any,
+) -> None:
+    """Raises a clear error for bad input, before anything is changed."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not any(True for _ in model.parameters()):
+        raise ValueError(f"model {type(model).__name__} has no parameters; there is nothing to train")
+    if not hasattr(optimizer, "param_groups") or not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if not callable(loss_func):
+        raise TypeError(f"loss_func must be callable as loss_func(predictions, target), got {loss_func!r}")
+    if not isinstance(train_dl, Iterable):
+        raise TypeError(f"train_dl must be an iterable of batches (a DataLoader), got {type(train_dl).__name__}")
+    if hasattr(train_dl, "__len__") and len(train_dl) == 0:
+        raise ValueError("train_dl is empty (len 0); the range test needs at least one batch")
+    check_lr_range(start_lr, end_lr)
+    if isinstance(num_it, bool) or not isinstance(num_it, (int, np.integer)) or num_it < 1:
+        raise ValueError(f"num_it must be an integer >= 1, got {num_it!r}")
+    if on_point is not None and not callable(on_point):
+        raise TypeError(f"on_point must be callable or None, got {on_point!r}")
+    if cancel is not None and not callable(getattr(cancel, "is_set", None)):
+        raise TypeError(f"cancel must be a threading.Event (anything with is_set()), got {type(cancel).__name__}")
+
+
+def check_lr_range(start_lr: Any, end_lr: Any) -> None:
+    """Raises ValueError unless ``0 < start_lr < end_lr`` and both are finite real numbers."""
+    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    if start_lr >= end_lr:
+        raise ValueError(f"start_lr must be below end_lr, got start_lr={start_lr!r} >= end_lr={end_lr!r}")
+
+
+__all__: Sequence[str] = ["range_test", "RangeTestResult", "RangeTestPoint", "LossSmoother", "exponential_lr"]
