@@ -236,12 +236,17 @@ def _check_range_arguments(
     if hasattr(train_dl, "__len__") and len(train_dl) == 0:
         raise ValueError("train_dl is empty (len 0); the range test needs at least one batch")
     check_lr_range(start_lr, end_lr)
-    if isinstance(num_it, bool) or not isinstance(num_it, (int, np.integer)) or num_it < 1:
-        raise ValueError(f"num_it must be an integer >= 1, got {num_it!r}")
+    check_num_it(num_it)
     if on_point is not None and not callable(on_point):
         raise TypeError(f"on_point must be callable or None, got {on_point!r}")
     if cancel is not None and not callable(getattr(cancel, "is_set", None)):
         raise TypeError(f"cancel must be a threading.Event (anything with is_set()), got {type(cancel).__name__}")
+
+
+def check_num_it(num_it: Any) -> None:
+    """Raises ValueError unless ``num_it`` is an integer >= 1."""
+    if isinstance(num_it, bool) or not isinstance(num_it, (int, np.integer)) or num_it < 1:
+        raise ValueError(f"num_it must be an integer >= 1, got {num_it!r}")
 
 
 def check_lr_range(start_lr: Any, end_lr: Any) -> None:

@@ -1,0 +1,119 @@
+"""The anywidget view: the loss curve, the suggestion markers, the lo/hi handles and the Run/Stop controls.
+
+This module is the boundary between Python and the front end in ``js/``. The front end is a pure view: it holds no
+training logic, and every value it sends is validated here.
+
+Synced traits (Python → front end unless noted):
+- ``status``: ``"idle" | "running" | "done" | "stopped" | "error"``; ``error``: the message when ``status == "error"``.
+- ``start_lr``, ``end_lr``, ``num_it``: the tested range and the planned number of steps (fixes the x axis).
+- ``curve``: the finished curve, ``{"lrs": [...], "losses": [...], "raw_losses": [...]}`` (NaN/inf sent as null).
+  Empty during a run; set once when a run ends, so a notebook saved with widget state redraws it.
+- ``progress``: ``{"iteration": i, "num_it": N, "elapsed_s": t, "eta_s": t | null}``.
+- ``suggestions``: ``{name: {"lr": x, "point": [lr, loss], "tip": "one sentence"}}`` for valley, steep, minimum, slide
+  (and later methods); computed in Python on the curve so far, so markers sit exactly where Python's numbers are.
+- ``visible_markers``: names of the markers drawn (the user toggles minimum and slide in the view: front end → Python).
+- ``n_groups``: layer groups of the learner; the lo handle is shown only when ``n_groups > 1``.
+- ``lr_lo``, ``lr_hi``: the handles (both ways; ``None`` until the first run ends). Values from the front end are
+  validated (finite, > 0, lo ≤ hi, inside ``[start_lr, end_lr]``); a rejected value is answered by re-sending the valid
+  state, so the view snaps back.
+
+Custom messages, Python → front end:
+- ``{"type": "reset"}``: a new run starts; drop the drawn points.
+- ``{"type": "points", "start": k, "lrs": [...], "losses": [...], "raw_losses": [...]}``: points ``k, k+1, ...`` of the
+  running curve (deltas only). If ``start`` is not the number of points the view holds, it asks for a replay.
+Front end → Python:
+- ``{"type": "run"}``, ``{"type": "stop"}``: the buttons.
+- ``{"type": "replay"}``: send every point of the current run again (a view rendered mid-run, or a missed delta).
+"""
+from __future__ import annotations
+
+import math
+import pathlib
+from collections.abc import Callable
+from typing import Any
+
+import anywidget
+import traitlets
+
+STATIC = pathlib.Path(__file__).parent / "static"
+STATUSES = ("idle", "running", "done", "stopped", "error")
+MARKER_NAMES = ("valley", "steep", "minimum", "slide")
+
+
+def json_floats(values: list[float]) -> list[float | None]:
+    """Floats as JSON can carry them: NaN and ±inf become null (the view draws a gap)."""
+    return [value if math.isfinite(value) else None for value in values]
+
+
+class LRCurveView(anywidget.AnyWidget):
+    """The interactive loss-curve view. Usually used through :class:`lrwidget.LRWidget`, which drives it."""
+
+    _esm = STATIC / "widget.js"
+    _css = STATIC / "widget.css"
+
+    status = traitlets.Enum(STATUSES, default_value="idle").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    start_lr = traitlets.Float(1e-7).tag(sync=True)
+    end_lr = traitlets.Float(10.0).tag(sync=True)
+    num_it = traitlets.Int(100).tag(sync=True)
+    curve = traitlets.Dict().tag(sync=True)
+    progress = traitlets.Dict().tag(sync=True)
+    suggestions = traitlets.Dict().tag(sync=True)
+    visible_markers = traitlets.List(traitlets.Unicode(), default_value=["valley", "steep"]).tag(sync=True)
+    n_groups = traitlets.Int(1).tag(sync=True)
+    lr_lo = traitlets.Float(None, allow_none=True).tag(sync=True)
+    lr_hi = traitlets.Float(None, allow_none=True).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._message_handlers: dict[str, Callable[[], None]] = {}
+        self.on_msg(self._dispatch_message)
+
+    def on_command(self, name: str, handler: Callable[[], None]) -> None:
+        """Calls ``handler()`` when the front end sends ``{"type": name}`` (run, stop, replay)."""
+        self._message_handlers[name] = handler
+
+    def _dispatch_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        handler = self._message_handlers.get(content.get("type")) if isinstance(content, dict) else None
+        if handler is not None:
+            handler()
+
+    @traitlets.validate("lr_lo", "lr_hi")
+    def _validate_handle(self, proposal: dict[str, Any]) -> float | None:
+        value, name = proposal["value"], proposal["trait"].name
+        if value is None:
+            return None
+        if not math.isfinite(value) or value <= 0:
+            raise traitlets.TraitError(f"{name} must be a finite learning rate > 0, got {value!r}")
+        if not self.start_lr <= value <= self.end_lr:
+            raise traitlets.TraitError(
+                f"{name}={value:.3g} is outside the tested range [{self.start_lr:.3g}, {self.end_lr:.3g}]"
+            )
+        other = self.lr_hi if name == "lr_lo" else self.lr_lo
+        if other is not None and (value > other if name == "lr_lo" else value < other):
+            raise traitlets.TraitError(
+                f"lr_lo must not exceed lr_hi: got {name}={value:.3g} with the other handle at {other:.3g}"
+            )
+        return float(value)
+
+    @traitlets.validate("visible_markers")
+    def _validate_visible_markers(self, proposal: dict[str, Any]) -> list[str]:
+        unknown = [name for name in proposal["value"] if name not in MARKER_NAMES + tuple(self.suggestions)]
+        if unknown:
+            raise traitlets.TraitError(f"unknown marker(s) {unknown}; known: {sorted(set(MARKER_NAMES) | set(self.suggestions))}")
+        return list(proposal["value"])
+
+    def set_handles(self, lo: float | None, hi: float | None) -> None:
+        """Sets both handles at once, in an order that never trips the lo ≤ hi check midway."""
+        with self.hold_trait_notifications():
+            self.lr_lo = None
+            self.lr_hi = hi
+            self.lr_lo = lo
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Applies an update from the front end; garbage is rejected and the valid state sent back."""
+        try:
+            super().set_state(sync_data)
+        except traitlets.TraitError as rejected:
+            self.log.warning("lrwidget: rejected a value from the view: %s", rejected)
+            self.send_state(list(sync_data))

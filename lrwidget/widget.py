@@ -1,0 +1,247 @@
+"""LRWidget: the live LR range test in the notebook, and the hand-off of the picked LRs to training."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import ipywidgets
+
+from .backends import backend_for
+from .markers import marker_suggestions
+from .rangetest import CANCELLED, RangeTestResult, check_lr_range, check_num_it
+from .stream import PointStream
+from .view import LRCurveView, json_floats
+
+DEFAULT_LR_MULT = 100  # fastai's fine_tune lr_mult: the lo handle starts at hi / 100
+# Each flush sends two messages (the new points, then markers + progress in one state update): ≤ 14 messages/s.
+FLUSH_INTERVAL_S = 0.15
+
+
+class LRWidget(ipywidgets.VBox):
+    """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
+
+    ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
+    stays usable while the curve grows. When it ends, the hi handle starts at the valley suggestion and lo at
+    hi / 100 (fastai's ``lr_mult``), unless you moved them already. Then ``w.fine_tune(5)`` calls
+    ``learn.fine_tune(5, base_lr=w.lr_hi, lr_mult=w.lr_hi / w.lr_lo)``.
+
+    Args:
+        learn: an :class:`lrwidget.Learner`.
+        start_lr, end_lr, num_it, stop_div: the range test's settings, as in ``lr_find``.
+        autostart: start the range test in the constructor.
+    """
+
+    def __init__(
+        self,
+        learn: Any,
+        *,
+        start_lr: float = 1e-7,
+        end_lr: float = 10,
+        num_it: int = 100,
+        stop_div: bool = True,
+        autostart: bool = True,
+    ) -> None:
+        check_lr_range(start_lr, end_lr)
+        check_num_it(num_it)
+        self._backend = backend_for(learn)
+        self.learn = learn
+        self._settings = dict(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it), stop_div=bool(stop_div))
+        self.view = LRCurveView(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it),
+                                n_groups=self._backend.n_groups)
+        super().__init__(children=[self.view])
+        self.add_class("lrw-widget")
+        self.result: RangeTestResult | None = None
+        self._exception: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self._start_lock = threading.Lock()
+        self._setting_default_handles = False
+        self._handles_moved = False
+        self._started_at = time.monotonic()
+        self._stream = PointStream(self.view.send, self._update_markers, min_interval_s=FLUSH_INTERVAL_S)
+        self.view.on_command("run", self.run)
+        self.view.on_command("stop", self.stop)
+        self.view.on_command("replay", self._stream.replay)
+        self.view.observe(self._note_handle_move, names=["lr_lo", "lr_hi"])
+        if autostart:
+            self.run()
+
+    # ----- state -----------------------------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        """``"idle"``, ``"running"``, ``"done"``, ``"stopped"`` or ``"error"``."""
+        return self.view.status
+
+    @property
+    def error(self) -> str:
+        """The error message when ``status == "error"``, else ``""``."""
+        return self.view.error
+
+    @property
+    def lr_lo(self) -> float | None:
+        """The lo handle: the LR of the first layer group."""
+        return self.view.lr_lo
+
+    @lr_lo.setter
+    def lr_lo(self, value: float) -> None:
+        self.view.lr_lo = value
+
+    @property
+    def lr_hi(self) -> float | None:
+        """The hi handle: the LR of the last layer group (the head), fine_tune's base_lr."""
+        return self.view.lr_hi
+
+    @lr_hi.setter
+    def lr_hi(self, value: float) -> None:
+        self.view.lr_hi = value
+
+    @property
+    def lr(self) -> float | slice:
+        """The picked learning rate: ``lr_hi`` with one layer group, else ``slice(lr_lo, lr_hi)``."""
+        lo, hi = self._picked()
+        return hi if self._backend.n_groups <= 1 else slice(lo, hi)
+
+    @property
+    def running(self) -> bool:
+        """Whether a range test is running now."""
+        return self._thread is not None and self._thread.is_alive()
+
+    # ----- the range test --------------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Starts the range test in a background thread (again, if one ran before).
+
+        Raises RuntimeError if one is already running: there is never a second thread.
+        """
+        with self._start_lock:
+            if self.running:
+                raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
+            self._cancel = threading.Event()
+            self._exception = None
+            self._stream.reset()
+            self._started_at = time.monotonic()
+            with self.view.hold_sync():
+                self.view.error = ""
+                self.view.curve = {}
+                self.view.suggestions = {}
+                self._report_progress(0)
+                self.view.status = "running"
+            self._thread = threading.Thread(target=self._run_in_background, name="lrwidget-range-test", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float | None = 60) -> None:
+        """Cancels a running test within one step and waits until the model is restored."""
+        self._cancel.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def wait(self, timeout: float | None = None) -> RangeTestResult | None:
+        """Blocks until the running test ends and returns its result (as ``range_test`` returns it).
+
+        Re-raises the exception if the test failed; raises TimeoutError if it is still running after ``timeout``.
+        """
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                raise TimeoutError(f"the range test is still running after {timeout} s")
+        if self._exception is not None:
+            raise self._exception
+        return self.result
+
+    def close(self) -> None:
+        """Stops a running test, then closes the widget and its view."""
+        self.stop()
+        self.view.close()
+        super().close()
+
+    def _run_in_background(self) -> None:
+        try:
+            result = self._backend.range_test(on_point=self._on_point, cancel=self._cancel, **self._settings)
+        except BaseException as exception:  # noqa: BLE001 - shown in the view, re-raised by wait()
+            self._stream.flush()
+            self._exception = exception
+            with self.view.hold_sync():
+                self.view.error = f"{type(exception).__name__}: {exception}"
+                self.view.status = "error"
+            return
+        self._stream.flush()
+        self.result = result
+        self._finish(result)
+
+    def _on_point(self, point: Any) -> None:
+        self._stream.add(point)
+
+    def _finish(self, result: RangeTestResult) -> None:
+        markers = marker_suggestions(result.lrs, result.losses, result.num_it)
+        with self.view.hold_sync():
+            self._report_progress(len(result.lrs), finished=True)
+            self.view.curve = {
+                "lrs": result.lrs, "losses": json_floats(result.losses), "raw_losses": json_floats(result.raw_losses)
+            }
+            self.view.suggestions = markers
+            if not self._handles_moved and "valley" in markers:
+                self._set_default_handles(markers["valley"]["lr"])
+            self.view.status = "stopped" if result.stop_reason == CANCELLED else "done"
+
+    def _update_markers(self, lrs: list[float], losses: list[float]) -> None:
+        with self.view.hold_sync():  # one state message per flush, not one per trait
+            self.view.suggestions = marker_suggestions(lrs, losses, self._settings["num_it"])
+            self._report_progress(len(lrs))
+
+    def _report_progress(self, iteration: int, finished: bool = False) -> None:
+        elapsed = time.monotonic() - self._started_at
+        planned = max(self._settings["num_it"], 6)
+        eta = None if finished or iteration == 0 else elapsed / iteration * (planned - iteration)
+        self.view.progress = {"iteration": iteration, "num_it": planned, "elapsed_s": elapsed, "eta_s": eta}
+
+    # ----- handles ---------------------------------------------------------------------------------------------
+    def _set_default_handles(self, hi: float) -> None:
+        lo = max(hi / DEFAULT_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else hi
+        self._setting_default_handles = True
+        try:
+            self.view.set_handles(lo, hi)
+        finally:
+            self._setting_default_handles = False
+
+    def _note_handle_move(self, _change: dict[str, Any]) -> None:
+        if not self._setting_default_handles:
+            self._handles_moved = True
+
+    def _picked(self) -> tuple[float, float]:
+        hi, lo = self.view.lr_hi, self.view.lr_lo
+        if hi is None:
+            raise RuntimeError("no learning rate picked yet: let the range test finish, or set w.lr_hi")
+        return (hi if lo is None else lo), hi
+
+    # ----- hand-off --------------------------------------------------------------------------------------------
+    def _ensure_idle(self, call: str) -> None:
+        if self.running:
+            raise RuntimeError(f"{call} refused: a range test is running; call w.stop() or w.wait() first")
+
+    def fine_tune(self, epochs: int, **kwargs: Any) -> Any:
+        """``learn.fine_tune(epochs, base_lr=w.lr_hi, lr_mult=w.lr_hi / w.lr_lo, **kwargs)``.
+
+        With one layer group, lr_mult keeps the learner's default (it has no effect there).
+        """
+        self._ensure_idle("fine_tune")
+        _reject_handle_kwargs(kwargs, ("base_lr", "lr_mult"), "fine_tune")
+        lo, hi = self._picked()
+        lr_mult = hi / lo if self._backend.n_groups > 1 else None
+        return self._backend.fine_tune(epochs, base_lr=hi, lr_mult=lr_mult, **kwargs)
+
+    def fit_one_cycle(self, n_epoch: int, **kwargs: Any) -> Any:
+        """``learn.fit_one_cycle(n_epoch, lr_max=w.lr, **kwargs)``."""
+        self._ensure_idle("fit_one_cycle")
+        _reject_handle_kwargs(kwargs, ("lr_max",), "fit_one_cycle")
+        return self._backend.fit_one_cycle(n_epoch, lr_max=self.lr, **kwargs)
+
+
+def _reject_handle_kwargs(kwargs: dict[str, Any], names: tuple[str, ...], call: str) -> None:
+    given = [name for name in names if name in kwargs]
+    if given:
+        raise TypeError(
+            f"w.{call}() takes {', '.join(given)} from the handles; drag them or set w.lr_lo / w.lr_hi, "
+            f"or call learn.{call}() directly to pass your own"
+        )
