@@ -3,14 +3,17 @@
 Public names:
 - :func:`range_test` runs the LR range test on any torch model and restores everything afterwards;
 - :class:`Learner` is a torch-only learner with fastai's training API (``lr_find``, ``fit_one_cycle``, ``fine_tune``);
+- :class:`LRWidget` runs the range test live in the notebook, with draggable lo/hi handles;
 - :class:`SuggestedLRs` is what suggestions come back as (see :mod:`lrwidget.suggest`).
 """
 from .learner import Learner
 from .rangetest import RangeTestPoint, RangeTestResult, range_test
 from .suggest import SuggestedLRs, Suggestion, minimum, slide, steep, valley
+from .widget import LRWidget
 
 __all__ = [
     "Learner",
+    "LRWidget",
     "range_test",
     "RangeTestResult",
     "RangeTestPoint",
