@@ -105,7 +105,7 @@ class TrainingSnapshot:
     def _capture_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
         for param, state in optimizer.state.items():
             self.optimizer_state.append((param, {key: _Saved.of(value) for key, value in state.items()}))
-        for group in optimizer.param_groups:
+        for group in _hyper_dicts(optimizer):
             self.param_groups.append((group, {key: _Saved.of(value) for key, value in group.items() if key != "params"}))
 
     def restore(self) -> None:
@@ -127,11 +127,22 @@ class TrainingSnapshot:
         for param, state in self.optimizer_state:
             optimizer.state[param] = {key: saved.load() for key, saved in state.items()}
         for group, hypers in self.param_groups:
-            params = group["params"]
+            params = group.get("params")
             # Clear first: keys a scheduler added during the test (initial_lr, max_lr, ...) must not survive.
             group.clear()
-            group["params"] = params
+            if params is not None:
+                group["params"] = params
             group.update({key: saved.load() for key, saved in hypers.items()})
+
+
+def _hyper_dicts(optimizer: Any) -> list[dict[str, Any]]:
+    """The live dicts holding an optimizer's hyper-parameters: torch's param_groups, or a fastai Optimizer's hypers.
+
+    (fastai's ``param_groups`` is built afresh on each access, so writing to it would change nothing.)
+    """
+    if not isinstance(optimizer, torch.optim.Optimizer) and hasattr(optimizer, "hypers"):
+        return list(optimizer.hypers)
+    return optimizer.param_groups
 
 
 def _optimizer_params(optimizer: torch.optim.Optimizer | None) -> list[torch.Tensor]:

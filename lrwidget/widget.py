@@ -6,10 +6,12 @@ import time
 from typing import Any
 
 import ipywidgets
+import torch
 
-from .backends import backend_for
+from .backends import TorchBackend, backend_for
 from .markers import marker_suggestions
 from .rangetest import CANCELLED, RangeTestResult, check_lr_range, check_num_it
+from .schedule import lrs_per_group
 from .stream import PointStream
 from .view import LRCurveView, json_floats
 
@@ -27,7 +29,7 @@ class LRWidget(ipywidgets.VBox):
     ``learn.fine_tune(5, base_lr=w.lr_hi, lr_mult=w.lr_hi / w.lr_lo)``.
 
     Args:
-        learn: an :class:`lrwidget.Learner`.
+        learn: an :class:`lrwidget.Learner` or a fastai ``Learner`` (for plain PyTorch, see :meth:`from_torch`).
         start_lr, end_lr, num_it, stop_div: the range test's settings, as in ``lr_find``.
         autostart: start the range test in the constructor.
     """
@@ -66,6 +68,16 @@ class LRWidget(ipywidgets.VBox):
         self.view.observe(self._note_handle_move, names=["lr_lo", "lr_hi"])
         if autostart:
             self.run()
+
+    @classmethod
+    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, **kwargs: Any) -> "LRWidget":
+        """An LRWidget over plain PyTorch (the torch-lr-finder user's setup).
+
+        Each param group of ``optimizer`` is a layer group. ``kwargs`` are LRWidget's range-test settings
+        (``start_lr``, ``end_lr``, ``num_it``, ``stop_div``, ``autostart``). Use :meth:`apply_to` to hand the picked
+        LRs to the optimizer.
+        """
+        return cls(TorchBackend(model, optimizer, loss_func, train_dl), **kwargs)
 
     # ----- state -----------------------------------------------------------------------------------------------
     @property
@@ -236,6 +248,23 @@ class LRWidget(ipywidgets.VBox):
         self._ensure_idle("fit_one_cycle")
         _reject_handle_kwargs(kwargs, ("lr_max",), "fit_one_cycle")
         return self._backend.fit_one_cycle(n_epoch, lr_max=self.lr, **kwargs)
+
+    def apply_to(self, optimizer: torch.optim.Optimizer) -> list[float]:
+        """Writes the picked LRs into ``optimizer``'s param groups and returns them.
+
+        ``w.lr`` follows fastai's rules: a float goes to every group; ``slice(lo, hi)`` gives geometric steps from lo
+        (first group) to hi (last group).
+        """
+        self._ensure_idle("apply_to")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"apply_to takes a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        lrs = lrs_per_group(self.lr, len(optimizer.param_groups), name="w.lr")
+        for group, lr in zip(optimizer.param_groups, lrs):
+            if isinstance(group["lr"], torch.Tensor):
+                group["lr"].fill_(lr)
+            else:
+                group["lr"] = lr
+        return lrs
 
 
 def _reject_handle_kwargs(kwargs: dict[str, Any], names: tuple[str, ...], call: str) -> None:

@@ -1,4 +1,4 @@
-"""One small interface over what LRWidget can drive.
+"""One small interface over what LRWidget can drive: an lrwidget.Learner, a fastai Learner, or plain PyTorch.
 
 The widget never asks what kind of learner it holds: it talks to a :class:`Backend`, which knows how to run a range
 test on it, how many layer groups it has, and how to hand the picked learning rates to its training calls.
@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from .learner import Learner
-from .rangetest import RangeTestPoint, RangeTestResult, range_test
+from ..learner import Learner
+from ..rangetest import RangeTestPoint, RangeTestResult
+from .fastai import FastaiBackend, is_fastai_learner
+from .learner import LearnerBackend
+from .torch import TorchBackend
 
 
+@runtime_checkable
 class Backend(Protocol):
     """What LRWidget needs from a learner."""
 
-    #: a short name for messages ("lrwidget.Learner", ...)
+    #: a short name for messages ("lrwidget.Learner", "fastai Learner", "PyTorch")
     kind: str
 
     @property
@@ -42,37 +46,18 @@ class Backend(Protocol):
         """fastai's ``fit_one_cycle`` with the picked LRs."""
 
 
-class LearnerBackend:
-    """Drives an :class:`lrwidget.Learner`."""
-
-    kind = "lrwidget.Learner"
-
-    def __init__(self, learn: Learner) -> None:
-        self.learn = learn
-
-    @property
-    def n_groups(self) -> int:
-        return self.learn.n_groups
-
-    def range_test(self, **kwargs: Any) -> RangeTestResult:
-        learn = self.learn
-        result = range_test(learn.model, learn.opt, learn.loss_func, learn.train_dl, **kwargs)
-        learn.range_test_result = result  # as learn.lr_find() leaves it
-        return result
-
-    def fine_tune(self, epochs: int, *, base_lr: float, lr_mult: float | None, **kwargs: Any) -> Any:
-        if lr_mult is not None:
-            kwargs["lr_mult"] = lr_mult
-        return self.learn.fine_tune(epochs, base_lr=base_lr, **kwargs)
-
-    def fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice, **kwargs: Any) -> Any:
-        return self.learn.fit_one_cycle(n_epoch, lr_max=lr_max, **kwargs)
-
-
 def backend_for(learn: Any) -> Backend:
     """The backend that drives ``learn``; a TypeError that says what is accepted for anything else."""
+    if isinstance(learn, (LearnerBackend, FastaiBackend, TorchBackend)):
+        return learn
     if isinstance(learn, Learner):
         return LearnerBackend(learn)
+    if is_fastai_learner(learn):
+        return FastaiBackend(learn)
     raise TypeError(
-        f"LRWidget cannot drive a {type(learn).__module__}.{type(learn).__name__}; it accepts an lrwidget.Learner"
+        f"LRWidget cannot drive a {type(learn).__module__}.{type(learn).__name__}; it accepts an lrwidget.Learner, "
+        "a fastai Learner, or plain PyTorch through LRWidget.from_torch(model, optimizer, loss_func, train_dl)"
     )
+
+
+__all__ = ["Backend", "backend_for", "LearnerBackend", "FastaiBackend", "TorchBackend"]

@@ -1,0 +1,47 @@
+"""Drives plain PyTorch: a model, its optimizer, a loss and a loader (the torch-lr-finder user's setup)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..rangetest import RangeTestResult, range_test
+from ..step import LossFunc
+
+
+class TorchBackend:
+    """Each param group of the optimizer is a layer group. There is no training recipe to hand off to."""
+
+    kind = "PyTorch"
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, loss_func: LossFunc,
+                 train_dl: Iterable[Any]) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        if not callable(loss_func):
+            raise TypeError(f"loss_func must be callable as loss_func(predictions, target), got {loss_func!r}")
+        self.model, self.optimizer, self.loss_func, self.train_dl = model, optimizer, loss_func, train_dl
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.optimizer.param_groups)
+
+    def range_test(self, **kwargs: Any) -> RangeTestResult:
+        return range_test(self.model, self.optimizer, self.loss_func, self.train_dl, **kwargs)
+
+    def _no_recipe(self, call: str) -> TypeError:
+        return TypeError(
+            f"w.{call}() needs a learner with fastai's training recipe (an lrwidget.Learner or a fastai Learner); "
+            "with plain PyTorch, write the picked LRs into your optimizer with w.apply_to(optimizer) and train "
+            "with your own loop"
+        )
+
+    def fine_tune(self, epochs: int, **kwargs: Any) -> Any:
+        raise self._no_recipe("fine_tune")
+
+    def fit_one_cycle(self, n_epoch: int, **kwargs: Any) -> Any:
+        raise self._no_recipe("fit_one_cycle")
