@@ -13,16 +13,11 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from .learner import Learner, accuracy
+from .markers import MARKER_TIPS
 from .suggest import minimum, slide, steep, valley
 
 N_CLASSES = 10
 
-SUGGESTION_MEANINGS = {
-    "valley": "inside the longest stretch where the loss keeps falling: fastai's default, usually the safest",
-    "steep": "where the loss falls fastest per step of log(lr)",
-    "minimum": "a tenth of the lr with the lowest loss, backing off from where training turns unstable",
-    "slide": "walking back from the end, the last lr where the slope of the loss still changes sharply",
-}
 
 
 def _load_digits() -> Any:
@@ -86,7 +81,7 @@ def main() -> None:
     print(f"Range test: {len(result.lrs)} steps from {result.start_lr:g} to {result.end_lr:g} "
           f"({result.stop_reason}, {result.elapsed_s:.1f} s).\nSuggested learning rates:")
     for name, lr in suggestions._asdict().items():
-        print(f"  {name:<8} {lr:.2e}  {SUGGESTION_MEANINGS.get(name, '')}")
+        print(f"  {name:<8} {lr:.2e}  {MARKER_TIPS.get(name, '')}")
     print(f"\nfine_tune(2, base_lr={suggestions.valley:.2e}):")
     learn.fine_tune(2, base_lr=suggestions.valley)
     valid_loss, valid_accuracy = learn.validate()

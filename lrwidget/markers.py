@@ -8,10 +8,10 @@ from .suggest import minimum, slide, steep, suggestion_window, valley
 
 #: One sentence per method, shown as the marker's hover tip.
 MARKER_TIPS: dict[str, str] = {
-    "valley": "Valley (fastai's default): two thirds of the way down the longest stretch where the loss keeps falling.",
-    "steep": "Steep: where the smoothed loss falls fastest per decade of learning rate.",
-    "minimum": "Minimum: one tenth of the learning rate at the lowest loss; the marker sits at the lowest loss itself.",
-    "slide": "Slide: sliding a window left from the end, the first place where the loss's slope stops changing.",
+    "valley": "fastai's default: two thirds of the way down the longest stretch where the loss keeps falling.",
+    "steep": "Where the smoothed loss falls fastest per decade of learning rate.",
+    "minimum": "One tenth of the learning rate at the lowest loss; the marker sits at the lowest loss itself.",
+    "slide": "Sliding a window left from the end, the first place where the loss's slope stops changing.",
 }
 
 MARKER_FUNCS: dict[str, Callable[..., Any]] = {"valley": valley, "steep": steep, "minimum": minimum, "slide": slide}

@@ -8,7 +8,8 @@ Synced traits (Python → front end unless noted):
 - ``start_lr``, ``end_lr``, ``num_it``: the tested range and the planned number of steps (fixes the x axis).
 - ``curve``: the finished curve, ``{"lrs": [...], "losses": [...], "raw_losses": [...]}`` (NaN/inf sent as null).
   Empty during a run; set once when a run ends, so a notebook saved with widget state redraws it.
-- ``progress``: ``{"iteration": i, "num_it": N, "elapsed_s": t, "eta_s": t | null}``.
+- ``progress``: ``{"iteration": i, "num_it": N, "elapsed_s": t, "eta_s": t | null}``, plus ``"stop_reason"``
+  (completed, diverged or cancelled) once the run has ended.
 - ``suggestions``: ``{name: {"lr": x, "point": [lr, loss], "tip": "one sentence"}}`` for valley, steep, minimum, slide
   (and later methods); computed in Python on the curve so far, so markers sit exactly where Python's numbers are.
 - ``visible_markers``: names of the markers drawn (the user toggles minimum and slide in the view: front end → Python).
@@ -20,7 +21,9 @@ Synced traits (Python → front end unless noted):
 Custom messages, Python → front end:
 - ``{"type": "reset"}``: a new run starts; drop the drawn points.
 - ``{"type": "points", "start": k, "lrs": [...], "losses": [...], "raw_losses": [...]}``: points ``k, k+1, ...`` of the
-  running curve (deltas only). If ``start`` is not the number of points the view holds, it asks for a replay.
+  running curve (deltas only). The view appends when ``k`` equals the number of points it holds, replaces from ``k``
+  when ``k`` is lower (a replay, which reaches every view of the widget), and asks for a replay when ``k`` is higher
+  (it missed a delta).
 Front end → Python:
 - ``{"type": "run"}``, ``{"type": "stop"}``: the buttons.
 - ``{"type": "replay"}``: send every point of the current run again (a view rendered mid-run, or a missed delta).

@@ -10,7 +10,7 @@ import torch
 
 from .backends import TorchBackend, backend_for
 from .markers import marker_suggestions
-from .rangetest import CANCELLED, RangeTestResult, check_lr_range, check_num_it
+from .rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
 from .schedule import lrs_per_group
 from .stream import PointStream
 from .view import LRCurveView, json_floats
@@ -188,7 +188,7 @@ class LRWidget(ipywidgets.VBox):
     def _finish(self, result: RangeTestResult) -> None:
         markers = marker_suggestions(result.lrs, result.losses, result.num_it)
         with self.view.hold_sync():
-            self._report_progress(len(result.lrs), finished=True)
+            self._report_progress(len(result.lrs), stop_reason=result.stop_reason)
             self.view.curve = {
                 "lrs": result.lrs, "losses": json_floats(result.losses), "raw_losses": json_floats(result.raw_losses)
             }
@@ -202,11 +202,14 @@ class LRWidget(ipywidgets.VBox):
             self.view.suggestions = marker_suggestions(lrs, losses, self._settings["num_it"])
             self._report_progress(len(lrs))
 
-    def _report_progress(self, iteration: int, finished: bool = False) -> None:
+    def _report_progress(self, iteration: int, stop_reason: str | None = None) -> None:
         elapsed = time.monotonic() - self._started_at
-        planned = max(self._settings["num_it"], 6)
-        eta = None if finished or iteration == 0 else elapsed / iteration * (planned - iteration)
-        self.view.progress = {"iteration": iteration, "num_it": planned, "elapsed_s": elapsed, "eta_s": eta}
+        planned = max(self._settings["num_it"], MIN_NUM_IT)
+        eta = None if stop_reason is not None or iteration == 0 else elapsed / iteration * (planned - iteration)
+        progress = {"iteration": iteration, "num_it": planned, "elapsed_s": elapsed, "eta_s": eta}
+        if stop_reason is not None:
+            progress["stop_reason"] = stop_reason
+        self.view.progress = progress
 
     # ----- handles ---------------------------------------------------------------------------------------------
     def _set_default_handles(self, hi: float) -> None:

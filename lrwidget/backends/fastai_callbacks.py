@@ -55,7 +55,7 @@ class PointStreamer(Callback):
     def after_batch(self) -> None:
         if not self.training:
             return
-        raw_loss = float(self.learn.loss.mean())
+        raw_loss = float(self.learn.loss.detach().mean())
         self.raw_losses.append(raw_loss)
         if self.on_point is not None:
             recorder = self.learn.recorder

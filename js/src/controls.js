@@ -1,0 +1,108 @@
+// The toolbar (Run, Stop, the progress line), the error box below it, and the marker toggles (the legend).
+import { htmlElement, setText } from "./dom.js";
+import { formatLr } from "./format.js";
+
+/**
+ * @typedef {object} ControlsState
+ * @property {string} status
+ * @property {string} statusLine
+ * @property {string} error
+ * @property {string[]} names the markers that get a toggle, in display order
+ * @property {Set<string>} visible
+ * @property {Record<string, { lr?: number }>} suggestions
+ */
+
+/**
+ * @typedef {object} ControlsCallbacks
+ * @property {() => void} run
+ * @property {() => void} stop
+ * @property {(name: string, visible: boolean) => void} toggle
+ */
+
+const KNOWN = new Set(["valley", "steep", "minimum", "slide"]);
+
+/**
+ * @param {HTMLElement} root
+ * @param {ControlsCallbacks} callbacks
+ */
+export function createControls(root, callbacks) {
+  const toolbar = htmlElement("div", { class: "lrw-toolbar" }, root);
+  const runButton = htmlElement("button", { class: "lrw-button lrw-button--primary", type: "button",
+    "data-lrw-action": "run", title: "Run the learning-rate range test" }, toolbar);
+  runButton.textContent = "Run";
+  const stopButton = htmlElement("button", { class: "lrw-button", type: "button", "data-lrw-action": "stop",
+    title: "Stop the range test (the model is restored)" }, toolbar);
+  stopButton.textContent = "Stop";
+  const statusLine = htmlElement("span", { class: "lrw-status-line", "data-lrw-progress": "", "aria-live": "polite" },
+    toolbar);
+  // The marker toggles double as the legend; they live under the plot (the caller places them), on a row of their
+  // own, so a growing progress line never pushes them around.
+  const toggles = htmlElement("div", { class: "lrw-toggles", role: "group", "aria-label": "suggestion markers" });
+  htmlElement("span", { class: "lrw-toggles-title" }, toggles).textContent = "markers";
+  const toggleList = htmlElement("span", { class: "lrw-toggle-list" }, toggles);
+  const errorBox = htmlElement("div", { class: "lrw-error", role: "alert", "data-lrw-error": "" }, root);
+  errorBox.hidden = true;
+
+  /** @type {Map<string, { input: HTMLInputElement, value: HTMLElement }>} */
+  const toggleByName = new Map();
+  let toggleNames = "";
+
+  /** @param {Event} event */
+  const onToggle = (event) => {
+    const input = /** @type {HTMLInputElement} */ (event.target);
+    if (input.dataset.lrwToggle) callbacks.toggle(input.dataset.lrwToggle, input.checked);
+  };
+  const onRun = () => callbacks.run();
+  const onStop = () => callbacks.stop();
+  runButton.addEventListener("click", onRun);
+  stopButton.addEventListener("click", onStop);
+  toggles.addEventListener("change", onToggle);
+
+  /** @param {string[]} names */
+  function rebuildToggles(names) {
+    toggleList.replaceChildren();
+    toggleByName.clear();
+    for (const name of names) {
+      const label = htmlElement("label", { class: `lrw-toggle lrw-toggle--${KNOWN.has(name) ? name : "other"}` },
+        toggleList);
+      const input = htmlElement("input", { type: "checkbox", "data-lrw-toggle": name }, label);
+      htmlElement("span", { class: "lrw-swatch", "aria-hidden": "true" }, label);
+      htmlElement("span", {}, label).textContent = name;
+      const value = htmlElement("span", { class: "lrw-toggle-value" }, label);
+      toggleByName.set(name, { input, value });
+    }
+  }
+
+  /** @param {ControlsState} state */
+  function update(state) {
+    const running = state.status === "running";
+    runButton.disabled = running;
+    stopButton.disabled = !running;
+    setText(statusLine, state.statusLine);
+    const showError = state.status === "error";
+    errorBox.hidden = !showError;
+    setText(errorBox, showError ? `The range test failed: ${state.error || "no message"}` : "");
+
+    // Rebuilt only when the set of names changes, so a focused checkbox keeps its focus across redraws.
+    const key = state.names.join(",");
+    if (key !== toggleNames) {
+      toggleNames = key;
+      rebuildToggles(state.names);
+    }
+    for (const [name, { input, value }] of toggleByName) {
+      input.checked = state.visible.has(name);
+      const lr = state.suggestions[name]?.lr;
+      setText(value, typeof lr === "number" && Number.isFinite(lr) ? formatLr(lr) : "");
+    }
+  }
+
+  return {
+    legend: toggles,
+    update,
+    destroy() {
+      runButton.removeEventListener("click", onRun);
+      stopButton.removeEventListener("click", onStop);
+      toggles.removeEventListener("change", onToggle);
+    },
+  };
+}

@@ -1,0 +1,147 @@
+// Suggestion markers: a dot on the curve at the suggestion's point, its name and lr beside it, a tooltip with its
+// tip on hover or focus. Clicking (or Enter on) a marker asks for hi to snap to its lr.
+import { setAttributes, setText, svgElement } from "./dom.js";
+import { formatLoss, formatLr } from "./format.js";
+
+/** @typedef {import("./chart.js").Chart} Chart */
+/** @typedef {import("./chart.js").Layout} Layout */
+
+/**
+ * @typedef {object} MarkerSpec
+ * @property {string} name valley, steep, minimum, slide, …
+ * @property {number} lr the suggested learning rate (what hi snaps to)
+ * @property {number} pointLr where the dot sits (minimum's suggestion is a tenth of its point)
+ * @property {number} pointLoss
+ * @property {string} tip one sentence from Python
+ */
+
+const DOT_RADIUS = 5;
+const LABEL_GAP = 9;
+const LABEL_LINE_PX = 14;
+const LABEL_CHAR_PX = 6.4;
+const KNOWN = new Set(["valley", "steep", "minimum", "slide"]);
+
+/**
+ * @param {Chart} chart
+ * @param {HTMLElement} tooltip an absolutely positioned element over the plot
+ * @param {(name: string) => void} onSelect
+ */
+export function createMarkers(chart, tooltip, onSelect) {
+  /** @type {Map<string, { group: SVGElement, dot: SVGElement, label: SVGElement, spec: MarkerSpec,
+   *   x: number, y: number, remove: () => void }>} */
+  const markers = new Map();
+  let plotRight = 0;
+  /** The marker whose tooltip is open: it follows the marker when a redraw moves it. */
+  /** @type {string | null} */
+  let tipFor = null;
+
+  /** @param {string} name */
+  function showTip(name) {
+    const marker = markers.get(name);
+    if (!marker) return;
+    tipFor = name;
+    tooltip.textContent = "";
+    const title = document.createElement("strong");
+    title.textContent = `${name} ${formatLr(marker.spec.lr, 3)}`;
+    const loss = document.createElement("span");
+    loss.className = "lrw-tooltip-hint";
+    loss.textContent = ` · loss ${formatLoss(marker.spec.pointLoss)} at ${formatLr(marker.spec.pointLr, 3)}`;
+    tooltip.append(title, loss, document.createElement("br"), marker.spec.tip || "", document.createElement("br"));
+    const hint = document.createElement("span");
+    hint.className = "lrw-tooltip-hint";
+    hint.textContent = "click to move the hi handle here";
+    tooltip.append(hint);
+    tooltip.hidden = false;
+    // Beside the dot, on whichever side has room.
+    const onRight = marker.x + 16 + tooltip.offsetWidth < plotRight;
+    tooltip.style.left = `${onRight ? marker.x + 14 : marker.x - 14 - tooltip.offsetWidth}px`;
+    tooltip.style.top = `${Math.max(0, marker.y - tooltip.offsetHeight - 10)}px`;
+  }
+  const hideTip = () => {
+    tipFor = null;
+    tooltip.hidden = true;
+  };
+
+  /** @param {string} name */
+  function build(name) {
+    const kind = KNOWN.has(name) ? name : "other";
+    const group = svgElement("g", { class: `lrw-marker lrw-marker--${kind}`, tabindex: 0, role: "button" },
+      chart.markerLayer);
+    const dot = svgElement("circle", { class: "lrw-marker-dot", r: DOT_RADIUS, cx: 0, cy: 0, "data-lrw-marker": name },
+      group);
+    const label = svgElement("text", { class: "lrw-marker-label" }, group);
+    const onClick = () => onSelect(name);
+    /** @param {Event} event */
+    const onKey = (event) => {
+      const key = /** @type {KeyboardEvent} */ (event).key;
+      if (key !== "Enter" && key !== " ") return;
+      event.preventDefault();
+      onSelect(name);
+    };
+    const onEnter = () => showTip(name);
+    /** @type {[string, EventListener][]} */
+    const events = [["click", onClick], ["keydown", onKey], ["pointerenter", onEnter], ["focus", onEnter],
+      ["pointerleave", hideTip], ["blur", hideTip]];
+    for (const [type, listener] of events) group.addEventListener(type, listener);
+    const remove = () => {
+      for (const [type, listener] of events) group.removeEventListener(type, listener);
+      group.remove();
+    };
+    return { group, dot, label, remove };
+  }
+
+  /**
+   * Draws exactly the given markers (others are removed), labels nudged down when they would overlap.
+   * @param {Layout} layout
+   * @param {MarkerSpec[]} specs
+   */
+  function update(layout, specs) {
+    plotRight = layout.width;
+    const names = new Set(specs.map((spec) => spec.name));
+    for (const [name, marker] of markers) {
+      if (names.has(name)) continue;
+      marker.remove();
+      markers.delete(name);
+      if (tipFor === name) hideTip();
+    }
+    /** @type {[number, number, number, number][]} boxes of labels placed so far: x0, x1, y0, y1 */
+    const placed = [];
+    const ordered = [...specs].sort((a, b) => a.pointLr - b.pointLr);
+    for (const spec of ordered) {
+      let marker = markers.get(spec.name);
+      if (!marker) {
+        marker = { ...build(spec.name), spec, x: 0, y: 0 };
+        markers.set(spec.name, marker);
+      }
+      marker.spec = spec;
+      const x = layout.x.toPx(spec.pointLr);
+      // A point off the loss scale still shows, pinned to the plot's edge.
+      const y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
+      marker.x = x;
+      marker.y = y;
+      marker.group.setAttribute("transform", `translate(${x} ${y})`);
+      const text = `${spec.name} ${formatLr(spec.lr)}`;
+      setText(marker.label, text);
+      const labelWidth = text.length * LABEL_CHAR_PX;
+      const onRight = x + LABEL_GAP + labelWidth <= layout.width - 2;
+      const x0 = onRight ? x + LABEL_GAP : x - LABEL_GAP - labelWidth;
+      let labelY = y;
+      while (placed.some(([a0, a1, b0, b1]) => x0 < a1 && x0 + labelWidth > a0 && labelY - 7 < b1 && labelY + 7 > b0)) {
+        labelY += LABEL_LINE_PX;
+      }
+      placed.push([x0, x0 + labelWidth, labelY - 7, labelY + 7]);
+      setAttributes(marker.label, { x: x0 - x, y: labelY - y, "dominant-baseline": "middle" });
+      marker.group.setAttribute("aria-label",
+        `${spec.name} suggestion ${formatLr(spec.lr, 3)}: ${spec.tip} Press Enter to move the hi handle here.`);
+    }
+    if (tipFor !== null) showTip(tipFor);
+  }
+
+  return {
+    update,
+    destroy() {
+      for (const marker of markers.values()) marker.remove();
+      markers.clear();
+    },
+  };
+}
