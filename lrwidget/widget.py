@@ -10,6 +10,8 @@ import torch
 
 from .backends import TorchBackend, backend_for
 from .markers import marker_suggestions
+from .plans import PREVIEW_CALLS, PlannedPhase
+from .preview import SchedulePreview, preview_default
 from .rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
 from .schedule import lrs_per_group
 from .stream import PointStream
@@ -32,6 +34,10 @@ class LRWidget(ipywidgets.VBox):
         learn: an :class:`lrwidget.Learner` or a fastai ``Learner`` (for plain PyTorch, see :meth:`from_torch`).
         start_lr, end_lr, num_it, stop_div: the range test's settings, as in ``lr_find``.
         autostart: start the range test in the constructor.
+        preview: the schedule preview under the curve: ``"fine_tune"``, ``"fit_one_cycle"``, ``None`` (none), or
+            ``"auto"``: fine_tune for a frozen learner with several layer groups, else fit_one_cycle (none for
+            plain PyTorch, which has neither).
+        preview_epochs, preview_freeze_epochs: the epochs the preview assumes (also settable in the view).
     """
 
     def __init__(
@@ -43,15 +49,24 @@ class LRWidget(ipywidgets.VBox):
         num_it: int = 100,
         stop_div: bool = True,
         autostart: bool = True,
+        preview: str | None = "auto",
+        preview_epochs: int = 2,
+        preview_freeze_epochs: int = 1,
     ) -> None:
         check_lr_range(start_lr, end_lr)
         check_num_it(num_it)
         self._backend = backend_for(learn)
+        preview_call = self._preview_call(preview)
         self.learn = learn
         self._settings = dict(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it), stop_div=bool(stop_div))
         self.view = LRCurveView(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it),
                                 n_groups=self._backend.n_groups)
-        super().__init__(children=[self.view])
+        self.schedule_preview: SchedulePreview | None = None
+        if preview_call is not None:
+            self.schedule_preview = SchedulePreview(
+                self._plan, self._backend.group_summaries(), self._backend.steps_per_epoch, call=preview_call,
+                epochs=preview_epochs, freeze_epochs=preview_freeze_epochs)
+        super().__init__(children=[self.view] + ([self.schedule_preview] if self.schedule_preview else []))
         self.add_class("lrw-widget")
         self.result: RangeTestResult | None = None
         self._exception: BaseException | None = None
@@ -66,6 +81,9 @@ class LRWidget(ipywidgets.VBox):
         self.view.on_command("stop", self.stop)
         self.view.on_command("replay", self._stream.replay)
         self.view.observe(self._note_handle_move, names=["lr_lo", "lr_hi"])
+        if self.schedule_preview is not None:
+            self.view.observe(lambda _change: self.schedule_preview.update(), names=["lr_lo", "lr_hi"])
+            self.schedule_preview.update()
         if autostart:
             self.run()
 
@@ -230,6 +248,24 @@ class LRWidget(ipywidgets.VBox):
             raise RuntimeError("no learning rate picked yet: let the range test finish, or set w.lr_hi")
         return (hi if lo is None else lo), hi
 
+    # ----- the schedule preview ---------------------------------------------------------------------------------
+    def _preview_call(self, preview: str | None) -> str | None:
+        plans = hasattr(self._backend, "plan_fine_tune")
+        if preview == "auto":
+            return preview_default(self._backend.n_groups, self._backend.frozen_groups) if plans else None
+        if preview is not None and preview not in PREVIEW_CALLS:
+            raise ValueError(f"preview must be 'fine_tune', 'fit_one_cycle', 'auto' or None, got {preview!r}")
+        if preview is not None and not plans:
+            raise ValueError(f"preview={preview!r} needs a learner with {preview}; {self._backend.kind} has none")
+        return preview
+
+    def _plan(self, call: str, epochs: int, freeze_epochs: int) -> tuple[list[PlannedPhase], dict[str, Any]]:
+        """What ``w.fine_tune``/``w.fit_one_cycle`` would run now, with the very arguments they would pass."""
+        if call == "fine_tune":
+            kwargs = self._fine_tune_kwargs()
+            return self._backend.plan_fine_tune(epochs, freeze_epochs=freeze_epochs, **kwargs), kwargs
+        return self._backend.plan_fit_one_cycle(epochs, lr_max=self.lr), {"lr_max": self.lr}
+
     # ----- hand-off --------------------------------------------------------------------------------------------
     def _ensure_idle(self, call: str) -> None:
         if self.running:
@@ -242,9 +278,12 @@ class LRWidget(ipywidgets.VBox):
         """
         self._ensure_idle("fine_tune")
         _reject_handle_kwargs(kwargs, ("base_lr", "lr_mult"), "fine_tune")
+        return self._backend.fine_tune(epochs, **self._fine_tune_kwargs(), **kwargs)
+
+    def _fine_tune_kwargs(self) -> dict[str, Any]:
+        """``base_lr`` and ``lr_mult`` from the handles: what fine_tune gets and what the preview shows."""
         lo, hi = self._picked()
-        lr_mult = hi / lo if self._backend.n_groups > 1 else None
-        return self._backend.fine_tune(epochs, base_lr=hi, lr_mult=lr_mult, **kwargs)
+        return {"base_lr": hi, "lr_mult": hi / lo if self._backend.n_groups > 1 else None}
 
     def fit_one_cycle(self, n_epoch: int, **kwargs: Any) -> Any:
         """``learn.fit_one_cycle(n_epoch, lr_max=w.lr, **kwargs)``."""

@@ -96,9 +96,11 @@ def test_fastai_interrupted_run_still_restores_the_model(tmp_path):
 
 
 class RecordLRs(fastai_basics.Callback):
+    """Every param group's lr at every training batch, across fits (fine_tune makes two)."""
+
     order = 65  # after the ParamScheduler has set this batch's hypers
 
-    def before_fit(self):
+    def __init__(self):
         self.recorded = []
 
     def before_batch(self):
@@ -114,12 +116,12 @@ def test_fastai_fine_tune_and_fit_one_cycle_get_the_handles(tmp_path):
     recorder = RecordLRs()
     with learn.added_cbs(recorder), learn.no_bar(), learn.no_logging():
         w.fine_tune(1)
-        by_widget = recorder.recorded
+        by_widget, recorder.recorded = recorder.recorded, []
         learn.fine_tune(1, base_lr=4e-3, lr_mult=4e-3 / 1e-4)
-        direct = recorder.recorded
+        direct, recorder.recorded = recorder.recorded, []
         w.fit_one_cycle(1)
         cycle = recorder.recorded
-    assert by_widget == direct
+    assert by_widget == direct and len(by_widget) == 2 * len(learn.dls.train)
     # The unfrozen phase's peaks: slice(lo/2, hi/2) after fine_tune halves base_lr.
     unfrozen = np.array(by_widget[-len(learn.dls.train):])
     assert unfrozen.max(axis=0) == pytest.approx([1e-4 / 2, 4e-3 / 2], rel=0.05)

@@ -20,7 +20,9 @@ from typing import Any
 
 import torch
 
+from ..plans import GroupSummary, PlannedPhase, fastai_phase_lrs, summarize_groups
 from ..rangetest import CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult
+from ..schedule import lrs_per_group
 from ..snapshot import TrainingSnapshot
 
 
@@ -44,13 +46,16 @@ class FastaiBackend:
     def __init__(self, learn: Any) -> None:
         self.learn = learn
 
-    @property
-    def n_groups(self) -> int:
+    def _layer_groups(self) -> list[list[torch.Tensor]]:
         if self.learn.opt is not None:
-            return len(self.learn.opt.param_lists)
+            return [list(group) for group in self.learn.opt.param_lists]
         groups = list(self.learn.splitter(self.learn.model))
         # fastai's Optimizer rule: a list of lists is one group each; a flat list of parameters is one group.
-        return len(groups) if groups and not isinstance(groups[0], torch.Tensor) else 1
+        return [list(group) for group in groups] if groups and not isinstance(groups[0], torch.Tensor) else [groups]
+
+    @property
+    def n_groups(self) -> int:
+        return len(self._layer_groups())
 
     def range_test(
         self,
@@ -103,3 +108,35 @@ class FastaiBackend:
     def fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice, **kwargs: Any) -> Any:
         return self.learn.fit_one_cycle(n_epoch, lr_max=lr_max, **kwargs)
 
+
+    # ----- the schedule preview: fastai's own schedule function, at fastai's own positions ------------------------
+    @property
+    def steps_per_epoch(self) -> int | None:
+        train = self.learn.dls.train
+        return len(train) if hasattr(train, "__len__") else None
+
+    @property
+    def frozen_groups(self) -> int:
+        return getattr(self.learn.opt, "frozen_idx", 0) if self.learn.opt is not None else 0
+
+    def group_summaries(self) -> list[GroupSummary]:
+        return summarize_groups(self.learn.model, self._layer_groups())
+
+    def _phase(self, name: str, lr_max: float | slice, n_epoch: int, frozen_groups: int, *, div: float,
+               pct_start: float) -> PlannedPhase:
+        lrs = fastai_phase_lrs(lrs_per_group(lr_max, self.n_groups), n_epoch, self.steps_per_epoch or 0,
+                               div=div, div_final=1e5, pct_start=pct_start)
+        return PlannedPhase(name, n_epoch, lrs, frozen_groups)
+
+    def plan_fine_tune(self, epochs: int, *, base_lr: float, lr_mult: float | None, freeze_epochs: int) -> list[PlannedPhase]:
+        """fastai's fine_tune: freeze, fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99), halve base_lr,
+        unfreeze, fit_one_cycle(epochs, slice(base_lr/lr_mult, base_lr), pct_start=0.3, div=5)."""
+        lr_mult = 100 if lr_mult is None else lr_mult
+        half = base_lr / 2
+        return [
+            self._phase("frozen", slice(base_lr), freeze_epochs, self.n_groups - 1, div=25.0, pct_start=0.99),
+            self._phase("unfrozen", slice(half / lr_mult, half), epochs, 0, div=5.0, pct_start=0.3),
+        ]
+
+    def plan_fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice) -> list[PlannedPhase]:
+        return [self._phase("one cycle", lr_max, n_epoch, self.frozen_groups, div=25.0, pct_start=0.25)]

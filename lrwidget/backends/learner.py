@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..learner import Learner
+from ..plans import GroupSummary, PlannedPhase, summarize_groups
 from ..rangetest import RangeTestResult, range_test
 
 
@@ -32,3 +33,27 @@ class LearnerBackend:
 
     def fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice, **kwargs: Any) -> Any:
         return self.learn.fit_one_cycle(n_epoch, lr_max=lr_max, **kwargs)
+
+    # ----- the schedule preview ---------------------------------------------------------------------------------
+    @property
+    def steps_per_epoch(self) -> int | None:
+        return len(self.learn.train_dl) if hasattr(self.learn.train_dl, "__len__") else None
+
+    @property
+    def frozen_groups(self) -> int:
+        return self.learn.n_frozen
+
+    def group_summaries(self) -> list[GroupSummary]:
+        return summarize_groups(self.learn.model, self.learn.layer_groups)
+
+    def plan_fine_tune(self, epochs: int, *, base_lr: float, lr_mult: float | None, freeze_epochs: int) -> list[PlannedPhase]:
+        """The phases ``fine_tune`` will run: the Learner trains from this very plan."""
+        kwargs = {} if lr_mult is None else {"lr_mult": lr_mult}
+        plan = self.learn.plan_fine_tune(epochs, base_lr=base_lr, freeze_epochs=freeze_epochs, **kwargs)
+        groups = range(self.n_groups)
+        return [PlannedPhase(phase.name, phase.n_epoch, phase.cycle.lrs(), len(groups[: phase.freeze_to]))
+                for phase in plan.phases]
+
+    def plan_fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice) -> list[PlannedPhase]:
+        cycle = self.learn.plan_one_cycle(n_epoch, lr_max)
+        return [PlannedPhase("one cycle", n_epoch, cycle.lrs(), self.frozen_groups)]

@@ -1,0 +1,189 @@
+"""The schedule preview: what ``fine_tune`` or ``fit_one_cycle`` will apply to each layer group, step by step.
+
+A bqplot figure (learning rate on a log scale over every training step, one line per layer group, dashed and grey
+where a group is frozen) and a table (each group's modules, size, whether it trains and its peak learning rate in
+each phase). The data comes from the backend's plan, computed by the code the learner trains with
+(:mod:`lrwidget.plans`); this module only draws it.
+
+If bqplot's front end fails to load in some host, only this panel is affected: the LRWidget view is a separate
+widget.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import bqplot
+import ipywidgets
+import numpy as np
+
+from .plans import PREVIEW_CALLS, GroupSummary, PlannedPhase
+
+# Distinct in light and dark themes.
+GROUP_COLORS = ["#1f77b4", "#e6550d", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf"]
+FROZEN_COLOR = "#9e9e9e"
+
+# planner(call, epochs, freeze_epochs) -> (the phases, the keyword arguments the call will get)
+Planner = Callable[[str, int, int], tuple[Sequence[PlannedPhase], dict[str, Any]]]
+
+
+class SchedulePreview(ipywidgets.VBox):
+    """The preview panel. ``update()`` redraws it from ``planner(call, epochs, freeze_epochs)``."""
+
+    def __init__(self, planner: Planner, groups: Sequence[GroupSummary], steps_per_epoch: int | None, *,
+                 call: str, epochs: int, freeze_epochs: int) -> None:
+        self._planner = planner
+        self._groups = list(groups)
+        self._steps_per_epoch = steps_per_epoch
+        self.call_picker = ipywidgets.Dropdown(options=list(PREVIEW_CALLS), value=call, description="preview",
+                                               layout=ipywidgets.Layout(width="220px"))
+        self.epochs_input = ipywidgets.BoundedIntText(value=epochs, min=0, max=1000, description="epochs",
+                                                      layout=ipywidgets.Layout(width="150px"))
+        self.freeze_epochs_input = ipywidgets.BoundedIntText(value=freeze_epochs, min=0, max=1000,
+                                                             description="freeze_epochs",
+                                                             style={"description_width": "initial"},
+                                                             layout=ipywidgets.Layout(width="160px"))
+        self.call_label = ipywidgets.HTML()
+        self.table = ipywidgets.HTML(layout=ipywidgets.Layout(min_width="300px", flex="0 1 auto"))
+        self._build_figure()
+        controls = ipywidgets.HBox([self.call_picker, self.epochs_input, self.freeze_epochs_input, self.call_label],
+                                   layout=ipywidgets.Layout(align_items="center", flex_flow="row wrap"))
+        body = ipywidgets.HBox([self.figure, self.table], layout=ipywidgets.Layout(flex_flow="row wrap",
+                                                                                    align_items="flex-start"))
+        super().__init__([controls, body])
+        self.add_class("lrw-preview")
+        for control in (self.call_picker, self.epochs_input, self.freeze_epochs_input):
+            control.observe(lambda _change: self.update(), names="value")
+        self.phases: list[PlannedPhase] = []
+
+    def _build_figure(self) -> None:
+        self.x_scale, self.y_scale = bqplot.LinearScale(), bqplot.LogScale()
+        n = max(len(self._groups), 1)
+        colors = [GROUP_COLORS[i % len(GROUP_COLORS)] for i in range(n)]
+        labels = [f"group {i}" for i in range(n)]
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        # Two marks of one line per group: solid where the group trains, dashed grey where it is frozen. NaN makes
+        # the gaps (bqplot leaves non-finite points undrawn).
+        self.training_lines = bqplot.Lines(scales=scales, colors=colors, labels=labels, stroke_width=2,
+                                           display_legend=n > 1)
+        self.frozen_lines = bqplot.Lines(scales=scales, colors=[FROZEN_COLOR], line_style="dashed", stroke_width=1.5,
+                                         opacity=[0.8] * n)
+        self.phase_edges = bqplot.Lines(scales=scales, colors=[FROZEN_COLOR], line_style="dotted", stroke_width=1)
+        self.phase_names = bqplot.Label(scales=scales, colors=[FROZEN_COLOR], default_size=11, align="start",
+                                        x_offset=4, y_offset=-4)
+        x_axis = bqplot.Axis(scale=self.x_scale, label="training step", num_ticks=6)
+        y_axis = bqplot.Axis(scale=self.y_scale, orientation="vertical", label="learning rate", tick_format=".0e",
+                             label_offset="48px")
+        self.figure = bqplot.Figure(
+            marks=[self.frozen_lines, self.training_lines, self.phase_edges, self.phase_names],
+            axes=[x_axis, y_axis],
+            fig_margin={"top": 20, "bottom": 40, "left": 64, "right": 16},
+            legend_location="top-right",
+            layout=ipywidgets.Layout(width="100%", min_width="360px", height="240px", flex="1 1 480px"),
+            title="",
+        )
+
+    @property
+    def call(self) -> str:
+        """The call the preview shows: ``"fine_tune"`` or ``"fit_one_cycle"``."""
+        return self.call_picker.value
+
+    def update(self) -> None:
+        """Recomputes the plan (for the current handles) and redraws the figure and the table."""
+        self.freeze_epochs_input.layout.display = "" if self.call == "fine_tune" else "none"
+        if not self._steps_per_epoch:
+            self._show_message("Steps per epoch are unknown (the train loader has no len), so there is no preview.")
+            return
+        try:
+            phases, kwargs = self._planner(self.call, self.epochs_input.value, self.freeze_epochs_input.value)
+        except (RuntimeError, ValueError, TypeError) as problem:
+            self._show_message(html.escape(str(problem)))
+            return
+        self.phases = list(phases)
+        self.call_label.value = call_text(self.call, self.epochs_input.value, self.freeze_epochs_input.value, kwargs)
+        self._draw(self.phases)
+        self.table.value = group_table(self._groups, self.phases)
+
+    def _show_message(self, text: str) -> None:
+        self.phases = []
+        self.call_label.value = ""
+        self.table.value = f'<div class="lrw-preview-note">{text}</div>'
+        with self.figure.hold_sync():
+            for mark in (self.training_lines, self.frozen_lines, self.phase_edges):
+                mark.x, mark.y = [], []
+            self.phase_names.x, self.phase_names.y, self.phase_names.text = [], [], []
+
+    def _draw(self, phases: Sequence[PlannedPhase]) -> None:
+        lrs = np.concatenate([phase.lrs for phase in phases]) if phases else np.empty((0, len(self._groups)))
+        trains = np.concatenate([np.tile([phase.trains(g) for g in range(lrs.shape[1])], (phase.steps, 1))
+                                 for phase in phases]) if len(lrs) else np.empty_like(lrs, dtype=bool)
+        # A long plan is drawn at most MAX_DRAWN_STEPS points per line (the phase edges kept): enough for the eye,
+        # and a drag re-sends it.
+        edges = np.cumsum([phase.steps for phase in phases])[:-1]
+        shown = _drawn_steps(len(lrs), edges)
+        steps = shown
+        training = np.where(trains, lrs, np.nan)[shown].T
+        frozen = np.where(trains, np.nan, lrs)[shown].T
+        low, high = (float(np.nanmin(lrs)), float(np.nanmax(lrs))) if lrs.size else (1e-6, 1.0)
+        with self.figure.hold_sync():
+            self.training_lines.x, self.training_lines.y = steps, training
+            self.frozen_lines.x, self.frozen_lines.y = steps, frozen
+            self.phase_edges.x = [[edge, edge] for edge in edges] or []
+            self.phase_edges.y = [[low, high] for _ in edges] or []
+            starts = np.concatenate([[0], edges]) if phases else []
+            self.phase_names.x, self.phase_names.y = list(starts), [high] * len(starts)
+            self.phase_names.text = [f"{phase.name}: {phase.n_epoch} epoch{'s' * (phase.n_epoch != 1)}"
+                                     for phase in phases]
+            self.y_scale.min, self.y_scale.max = low / 1.5, high * 1.5
+
+
+MAX_DRAWN_STEPS = 1000
+
+
+def _drawn_steps(total: int, edges: np.ndarray) -> np.ndarray:
+    if total <= MAX_DRAWN_STEPS:
+        return np.arange(total)
+    around_edges = np.concatenate([[edge - 1, edge] for edge in edges]) if len(edges) else np.empty(0)
+    picks = np.concatenate([np.linspace(0, total - 1, MAX_DRAWN_STEPS), around_edges])
+    return np.unique(picks.astype(int))
+
+
+def group_table(groups: Sequence[GroupSummary], phases: Sequence[PlannedPhase]) -> str:
+    """The per-group table: modules, size, and per phase whether it trains and its peak learning rate."""
+    phase_headers = "".join(f"<th>{html.escape(phase.name)}</th>" for phase in phases)
+    rows = []
+    for index, group in enumerate(groups):
+        modules = group.first_module if group.first_module == group.last_module else (
+            f"{group.first_module} … {group.last_module}")
+        cells = []
+        for phase in phases:
+            peak = f"{phase.lrs[:, index].max():.2e}" if phase.steps else "—"
+            state = "trains" if phase.trains(index) else "frozen (BN trains)"
+            cells.append(f'<td class="{"lrw-trains" if phase.trains(index) else "lrw-frozen"}">{state}<br>'
+                         f"peak {peak}</td>")
+        color = GROUP_COLORS[index % len(GROUP_COLORS)]
+        rows.append(f'<tr><td><span class="lrw-swatch" style="background:{color}"></span>{index}</td>'
+                    f"<td><code>{html.escape(modules)}</code></td><td>{group.n_params:,}</td>{''.join(cells)}</tr>")
+    return (f'<table class="lrw-preview-table"><thead><tr><th>group</th><th>modules</th><th>params</th>'
+            f"{phase_headers}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def preview_default(n_groups: int, frozen_groups: int) -> str:
+    """``fine_tune`` for a learner with several groups that is frozen (transfer learning), else ``fit_one_cycle``."""
+    return "fine_tune" if n_groups > 1 and frozen_groups > 0 else "fit_one_cycle"
+
+
+def call_text(call: str, epochs: int, freeze_epochs: int, kwargs: dict[str, Any]) -> str:
+    """The exact call the preview shows, as the user would type it."""
+    shown = {"freeze_epochs": freeze_epochs, **kwargs} if call == "fine_tune" else kwargs
+    arguments = ", ".join([str(epochs)] + [f"{key}={_short(value)}" for key, value in shown.items()])
+    return f"<code>learn.{call}({arguments})</code>"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, slice):
+        return f"slice({value.start:.2e}, {value.stop:.2e})"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return repr(value)
