@@ -1,31 +1,61 @@
 # The two commands of the README:
-#   make demo   sets up and runs the main job
-#   make test   sets up and runs every test
+#   make demo   sets up and runs the main job: JupyterLab on the quickstart notebook
+#   make test   sets up and runs every test (Python, JS, and the browser tests in headless Chromium)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --constraint constraints.txt
 
-.PHONY: demo test setup bench clean
+# JupyterLab prints its URL; on a machine without a display it opens no browser, and as root it needs --allow-root.
+LAB_FLAGS := --ip 127.0.0.1 $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: demo demo-cli test test-python test-js js setup browser bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, from the pin, so that no dependency drags in a CUDA build
 	$(PIP) torch
-	$(PIP) -e ".[test,examples,bench]"
+	$(PIP) -e ".[test,examples,e2e,bench]"
 	touch $@
 
 setup: $(VENV)/.installed
 
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here). Installed when missing
+# and apt-get can run; otherwise the browser tests skip outside CI, and fail in CI.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: chromium is not installed; the browser tests will be skipped (install Debian's chromium)"; fi; }
+
+js/node_modules/.package-lock.json: js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund
+
+# Rebuilds lrwidget/static from js/src (the built files are committed, so users need no Node).
+js: js/node_modules/.package-lock.json
+	cd js && npm run build
+
 demo: setup
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS) example_notebooks/01_quickstart.ipynb
+
+# The same story in a terminal: range test, suggestions, fine_tune.
+demo-cli: setup
 	$(PY) -m lrwidget.demo
 
-test: setup
+test-js:
+	cd js && node --test tests/
+
+test-python: setup browser
 	$(PY) -m pytest -q
+
+test: test-js test-python
 
 bench: setup
 	$(PY) benchmarks/speed.py
+	$(PY) benchmarks/streaming.py
+	$(PY) benchmarks/browser_timing.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) js/node_modules .pytest_cache .hypothesis

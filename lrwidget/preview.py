@@ -23,6 +23,7 @@ from .plans import PREVIEW_CALLS, GroupSummary, PlannedPhase
 # Distinct in light and dark themes.
 GROUP_COLORS = ["#1f77b4", "#e6550d", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf"]
 FROZEN_COLOR = "#9e9e9e"
+AXIS_LABEL_COLOR = "#8a8a8a"
 
 # planner(call, epochs, freeze_epochs) -> (the phases, the keyword arguments the call will get)
 Planner = Callable[[str, int, int], tuple[Sequence[PlannedPhase], dict[str, Any]]]
@@ -65,21 +66,21 @@ class SchedulePreview(ipywidgets.VBox):
         scales = {"x": self.x_scale, "y": self.y_scale}
         # Two marks of one line per group: solid where the group trains, dashed grey where it is frozen. NaN makes
         # the gaps (bqplot leaves non-finite points undrawn).
-        self.training_lines = bqplot.Lines(scales=scales, colors=colors, labels=labels, stroke_width=2,
-                                           display_legend=n > 1)
+        # No legend: it would sit on the lines; the table's colour swatches name the groups.
+        self.training_lines = bqplot.Lines(scales=scales, colors=colors, labels=labels, stroke_width=2)
         self.frozen_lines = bqplot.Lines(scales=scales, colors=[FROZEN_COLOR], line_style="dashed", stroke_width=1.5,
                                          opacity=[0.8] * n)
         self.phase_edges = bqplot.Lines(scales=scales, colors=[FROZEN_COLOR], line_style="dotted", stroke_width=1)
         self.phase_names = bqplot.Label(scales=scales, colors=[FROZEN_COLOR], default_size=11, align="start",
                                         x_offset=4, y_offset=-4)
-        x_axis = bqplot.Axis(scale=self.x_scale, label="training step", num_ticks=6)
+        # A mid grey reads in light and dark themes (bqplot's dark default colours axis titles orange).
+        x_axis = bqplot.Axis(scale=self.x_scale, label="training step", num_ticks=6, label_color=AXIS_LABEL_COLOR)
         y_axis = bqplot.Axis(scale=self.y_scale, orientation="vertical", label="learning rate", tick_format=".0e",
-                             label_offset="48px")
+                             label_offset="48px", label_color=AXIS_LABEL_COLOR)
         self.figure = bqplot.Figure(
             marks=[self.frozen_lines, self.training_lines, self.phase_edges, self.phase_names],
             axes=[x_axis, y_axis],
             fig_margin={"top": 20, "bottom": 40, "left": 64, "right": 16},
-            legend_location="top-right",
             layout=ipywidgets.Layout(width="100%", min_width="360px", height="240px", flex="1 1 480px"),
             title="",
         )

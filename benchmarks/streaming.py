@@ -1,0 +1,53 @@
+"""Streaming volume of LRWidget, measured with a counting comm: bytes per point and messages per second.
+
+    python benchmarks/streaming.py
+
+Prints, for runs of 200 and 800 points, the JSON bytes sent per point and the largest number of messages inside any
+one-second window. Deltas keep bytes per point flat as runs grow; the flush interval keeps messages ≤ 20/s.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lrwidget import LRWidget  # noqa: E402
+from lrwidget.demo import digits_learner  # noqa: E402
+from tests.counting_comm import counting_comms  # noqa: E402
+
+
+def measure(num_it: int) -> dict[str, float]:
+    learn = digits_learner()
+    learn.show_progress = False
+    with counting_comms() as log:
+        widget = LRWidget(learn, num_it=num_it, end_lr=1e-1, stop_div=False, autostart=False)
+        log.messages.clear()
+        started = time.monotonic()
+        widget.run()
+        result = widget.wait()
+        elapsed = time.monotonic() - started
+    points = len(result.lrs)
+    return {
+        "points": points,
+        "seconds": elapsed,
+        "messages": len(log.messages),
+        "bytes_per_point": log.total_bytes() / points,
+        "max_messages_per_s": log.max_per_second(),
+    }
+
+
+def main() -> None:
+    rows = [measure(200), measure(800)]
+    print("| points | run (s) | messages | bytes/point | max messages in 1 s |")
+    print("|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row['points']} | {row['seconds']:.1f} | {row['messages']} | {row['bytes_per_point']:.0f} "
+              f"| {row['max_messages_per_s']} |")
+    ratio = rows[1]["bytes_per_point"] / rows[0]["bytes_per_point"]
+    print(f"\nbytes/point at 800 points ÷ at 200 points: {ratio:.2f} (1.0 = linear total; re-sending the list would be ~4)")
+
+
+if __name__ == "__main__":
+    main()
