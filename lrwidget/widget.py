@@ -13,7 +13,7 @@ from .markers import marker_suggestions
 from .plans import PREVIEW_CALLS, PlannedPhase
 from .preview import SchedulePreview, preview_default
 from .rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
-from .schedule import lrs_per_group
+from .schedule import check_count, lrs_per_group
 from .stream import PointStream
 from .view import LRCurveView, json_floats
 
@@ -258,6 +258,42 @@ class LRWidget(ipywidgets.VBox):
         if preview is not None and not plans:
             raise ValueError(f"preview={preview!r} needs a learner with {preview}; {self._backend.kind} has none")
         return preview
+
+    @property
+    def preview(self) -> str | None:
+        """The call the schedule preview shows (``"fine_tune"`` or ``"fit_one_cycle"``), or None without one."""
+        return self.schedule_preview.call if self.schedule_preview is not None else None
+
+    @preview.setter
+    def preview(self, call: str) -> None:
+        panel = self._preview_panel()
+        if call is None:
+            raise ValueError("the preview can show 'fine_tune' or 'fit_one_cycle'; for none, create the widget "
+                             "with preview=None")
+        panel.call_picker.value = self._preview_call(call)
+
+    @property
+    def preview_epochs(self) -> int:
+        """The epochs the preview assumes (``epochs`` of fine_tune, ``n_epoch`` of fit_one_cycle)."""
+        return self._preview_panel().epochs_input.value
+
+    @preview_epochs.setter
+    def preview_epochs(self, epochs: int) -> None:
+        self._preview_panel().epochs_input.value = check_count(epochs, "preview_epochs")
+
+    @property
+    def preview_freeze_epochs(self) -> int:
+        """The ``freeze_epochs`` the fine_tune preview assumes."""
+        return self._preview_panel().freeze_epochs_input.value
+
+    @preview_freeze_epochs.setter
+    def preview_freeze_epochs(self, epochs: int) -> None:
+        self._preview_panel().freeze_epochs_input.value = check_count(epochs, "preview_freeze_epochs")
+
+    def _preview_panel(self) -> SchedulePreview:
+        if self.schedule_preview is None:
+            raise RuntimeError("this LRWidget has no schedule preview (created with preview=None, or plain PyTorch)")
+        return self.schedule_preview
 
     def _plan(self, call: str, epochs: int, freeze_epochs: int) -> tuple[list[PlannedPhase], dict[str, Any]]:
         """What ``w.fine_tune``/``w.fit_one_cycle`` would run now, with the very arguments they would pass."""

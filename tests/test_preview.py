@@ -97,13 +97,22 @@ def test_frozen_groups_are_drawn_apart_and_the_table_says_so():
 
 def test_defaults_controls_and_bad_values():
     assert LRWidget(learner(2), autostart=False).schedule_preview.call == "fit_one_cycle"  # not frozen
-    assert LRWidget(learner(2), autostart=False, preview=None).schedule_preview is None
+    without = LRWidget(learner(2), autostart=False, preview=None)
+    assert without.schedule_preview is None and without.preview is None
+    with pytest.raises(RuntimeError, match="no schedule preview"):
+        without.preview_epochs = 3
     w = LRWidget(learner(2), autostart=False, preview="fine_tune")
     w.view.set_handles(1e-4, 1e-2)
     w.schedule_preview.epochs_input.value = 4  # the view's small controls
     assert w.schedule_preview.phases[-1].n_epoch == 4
     w.schedule_preview.call_picker.value = "fit_one_cycle"
     assert [phase.name for phase in w.schedule_preview.phases] == ["one cycle"]
+    w.preview, w.preview_epochs, w.preview_freeze_epochs = "fine_tune", 3, 0  # and from Python
+    assert [(phase.name, phase.n_epoch) for phase in w.schedule_preview.phases] == [("frozen", 0), ("unfrozen", 3)]
+    with pytest.raises(ValueError, match="preview must be"):
+        w.preview = "fit"
+    with pytest.raises(ValueError, match="preview_epochs must be an int >= 0"):
+        w.preview_epochs = -1
     with pytest.raises(ValueError, match="preview must be"):
         LRWidget(learner(2), autostart=False, preview="fit")
     model, optimizer, loss_func, loader = torch_setup()
