@@ -22,7 +22,7 @@ def measure(num_it: int) -> dict[str, float]:
     learn = digits_learner()
     learn.show_progress = False
     with counting_comms() as log:
-        widget = LRWidget(learn, num_it=num_it, end_lr=1e-1, stop_div=False, autostart=False)
+        widget = LRWidget(learn, num_it=num_it, end_lr=1e-1, stop_div=False, autostart=False, preview=None)
         log.messages.clear()
         started = time.monotonic()
         widget.run()

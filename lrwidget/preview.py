@@ -11,6 +11,9 @@ widget.
 from __future__ import annotations
 
 import html
+import math
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,7 +72,7 @@ class SchedulePreview(ipywidgets.VBox):
         # No legend: it would sit on the lines; the table's colour swatches name the groups.
         self.training_lines = bqplot.Lines(scales=scales, colors=colors, labels=labels, stroke_width=2)
         self.frozen_lines = bqplot.Lines(scales=scales, colors=[FROZEN_COLOR], line_style="dashed", stroke_width=1.5,
-                                         opacity=[0.8] * n)
+                                         opacities=[0.8] * n)
         self.phase_edges = bqplot.Lines(scales=scales, colors=[FROZEN_COLOR], line_style="dotted", stroke_width=1)
         self.phase_names = bqplot.Label(scales=scales, colors=[FROZEN_COLOR], default_size=11, align="start",
                                         x_offset=4, y_offset=-4)
@@ -140,6 +143,41 @@ class SchedulePreview(ipywidgets.VBox):
 
 
 MAX_DRAWN_STEPS = 1000
+DRAG_REDRAW_INTERVAL_S = 0.1  # a drag sends ~20 values/s; the preview redraws at most 10 times a second
+
+
+class Throttle:
+    """Calls ``action`` at most once per ``interval_s``: at once when idle, else once more when the interval ends.
+
+    The trailing call always comes, so the last value of a drag is the one drawn. It runs on a timer thread, as the
+    range test's updates do: ipywidgets sends from any thread.
+    """
+
+    def __init__(self, action: Callable[[], None], interval_s: float = DRAG_REDRAW_INTERVAL_S) -> None:
+        self._action = action
+        self._interval_s = interval_s
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._last_run = -math.inf
+
+    def __call__(self) -> None:
+        with self._lock:
+            wait = self._last_run + self._interval_s - time.monotonic()
+            run_now = wait <= 0 and self._timer is None
+            if run_now:
+                self._last_run = time.monotonic()
+            elif self._timer is None:
+                self._timer = threading.Timer(max(wait, 0.0), self._run_trailing)
+                self._timer.daemon = True
+                self._timer.start()
+        if run_now:
+            self._action()
+
+    def _run_trailing(self) -> None:
+        with self._lock:
+            self._timer = None
+            self._last_run = time.monotonic()
+        self._action()
 
 
 def _drawn_steps(total: int, edges: np.ndarray) -> np.ndarray:

@@ -70,6 +70,7 @@ class LRCurveView(anywidget.AnyWidget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._message_handlers: dict[str, Callable[[], None]] = {}
+        self.updating_from_view = False
         self.on_msg(self._dispatch_message)
 
     def on_command(self, name: str, handler: Callable[[], None]) -> None:
@@ -115,8 +116,11 @@ class LRCurveView(anywidget.AnyWidget):
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Applies an update from the front end; garbage is rejected and the valid state sent back."""
+        self.updating_from_view = True  # observers may treat a drag's stream of values differently
         try:
             super().set_state(sync_data)
         except traitlets.TraitError as rejected:
             self.log.warning("lrwidget: rejected a value from the view: %s", rejected)
             self.send_state(list(sync_data))
+        finally:
+            self.updating_from_view = False

@@ -11,7 +11,7 @@ import torch
 from .backends import TorchBackend, backend_for
 from .markers import marker_suggestions
 from .plans import PREVIEW_CALLS, PlannedPhase
-from .preview import SchedulePreview, preview_default
+from .preview import SchedulePreview, Throttle, preview_default
 from .rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
 from .schedule import check_count, lrs_per_group
 from .stream import PointStream
@@ -53,6 +53,9 @@ class LRWidget(ipywidgets.VBox):
         preview_epochs: int = 2,
         preview_freeze_epochs: int = 1,
     ) -> None:
+        # Thread state first: if a check below raises, ipywidgets' __del__ still calls close(), which stops.
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
         check_lr_range(start_lr, end_lr)
         check_num_it(num_it)
         self._backend = backend_for(learn)
@@ -70,8 +73,6 @@ class LRWidget(ipywidgets.VBox):
         self.add_class("lrw-widget")
         self.result: RangeTestResult | None = None
         self._exception: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
         self._start_lock = threading.Lock()
         self._setting_default_handles = False
         self._handles_moved = False
@@ -82,7 +83,8 @@ class LRWidget(ipywidgets.VBox):
         self.view.on_command("replay", self._stream.replay)
         self.view.observe(self._note_handle_move, names=["lr_lo", "lr_hi"])
         if self.schedule_preview is not None:
-            self.view.observe(lambda _change: self.schedule_preview.update(), names=["lr_lo", "lr_hi"])
+            self._redraw_preview_during_drag = Throttle(self.schedule_preview.update)
+            self.view.observe(self._handles_changed_preview, names=["lr_lo", "lr_hi"])
             self.schedule_preview.update()
         if autostart:
             self.run()
@@ -289,6 +291,13 @@ class LRWidget(ipywidgets.VBox):
     @preview_freeze_epochs.setter
     def preview_freeze_epochs(self, epochs: int) -> None:
         self._preview_panel().freeze_epochs_input.value = check_count(epochs, "preview_freeze_epochs")
+
+    def _handles_changed_preview(self, _change: dict[str, Any]) -> None:
+        # A drag streams values: redraw at most 10 times a second. A set from Python redraws at once.
+        if self.view.updating_from_view:
+            self._redraw_preview_during_drag()
+        else:
+            self.schedule_preview.update()
 
     def _preview_panel(self) -> SchedulePreview:
         if self.schedule_preview is None:

@@ -127,3 +127,23 @@ def test_unknown_steps_per_epoch_are_said_not_guessed():
     w.schedule_preview._steps_per_epoch = None  # a loader without len
     w.view.set_handles(1e-4, 1e-2)
     assert "Steps per epoch are unknown" in w.schedule_preview.table.value and w.schedule_preview.phases == []
+
+
+def test_a_drag_redraws_the_preview_at_most_ten_times_a_second_and_ends_on_its_last_value():
+    import time
+
+    w = LRWidget(learner(2), autostart=False, preview="fit_one_cycle")
+    w.view.set_handles(1e-4, 1e-2)
+    redraws = []
+    original = w.schedule_preview._draw
+    w.schedule_preview._draw = lambda phases: (redraws.append(time.monotonic()), original(phases))
+    values = np.geomspace(1e-2, 5e-2, 30)
+    for value in values:  # 30 values from the view in 0.3 s, as a fast drag sends them
+        w.view.set_state({"lr_hi": float(value)})
+        time.sleep(0.01)
+    time.sleep(0.3)  # the trailing redraw
+    assert 2 <= len(redraws) <= 6
+    assert w.lr_hi == values[-1]
+    drawn_head = np.array(w.schedule_preview.training_lines.y)[-1]
+    phases, _ = w._plan("fit_one_cycle", w.preview_epochs, w.preview_freeze_epochs)
+    np.testing.assert_allclose(drawn_head, phases[0].lrs[:, -1])  # the last value of the drag is the one drawn

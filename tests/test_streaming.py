@@ -14,7 +14,8 @@ from .test_widget import make_learner
 
 def run_and_count(num_it: int):
     with counting_comms() as log:
-        w = LRWidget(make_learner(step_delay_s=0.002), num_it=num_it, stop_div=False, end_lr=1e-2)
+        # preview=None: this measures the curve's streaming (the preview redraws once a run ends, when handles move)
+        w = LRWidget(make_learner(step_delay_s=0.002), num_it=num_it, stop_div=False, end_lr=1e-2, preview=None)
         log.messages.clear()  # count the run itself, not the widget's creation
         result = w.wait()
     assert len(result.lrs) == num_it
