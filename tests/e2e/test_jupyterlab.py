@@ -108,7 +108,8 @@ def test_dragging_the_hi_handle_sets_lr_hi_in_the_kernel(dragged_hi: float) -> N
 
 def test_the_schedule_preview_follows_the_drag(finished: WidgetProbe, dragged_hi: float,
                                               preview_before_drag: dict[str, Any]) -> None:
-    after = finished.notebook.evaluate(PREVIEW_HEAD)
+    # During a drag the preview redraws at most every 0.1 s, its last value on a trailing timer: let that land.
+    after = finished.notebook.evaluate(PREVIEW_HEAD, setup="import time; time.sleep(0.5)")
     assert after["lr_hi"] == dragged_hi
     # A one-cycle schedule scales with its peak: the head group's whole line moves by the drag's ratio.
     ratio = dragged_hi / preview_before_drag["lr_hi"]
