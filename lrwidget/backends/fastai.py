@@ -24,6 +24,7 @@ from ..plans import GroupSummary, PlannedPhase, fastai_phase_lrs, summarize_grou
 from ..rangetest import CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult
 from ..schedule import lrs_per_group
 from ..snapshot import TrainingSnapshot
+from .recipe import FastaiRecipe
 
 
 def is_fastai_learner(obj: Any) -> bool:
@@ -38,7 +39,7 @@ def _snapshot_target(opt: Any) -> Any:
     return inner if isinstance(inner, torch.optim.Optimizer) else opt
 
 
-class FastaiBackend:
+class FastaiBackend(FastaiRecipe):
     """A fastai ``Learner``: layer groups from its splitter, hand-off to its own ``fine_tune``/``fit_one_cycle``."""
 
     kind = "fastai Learner"
@@ -99,14 +100,6 @@ class FastaiBackend:
             end_lr=float(end_lr),
             elapsed_s=time.perf_counter() - started,
         )
-
-    def fine_tune(self, epochs: int, *, base_lr: float, lr_mult: float | None, **kwargs: Any) -> Any:
-        if lr_mult is not None:
-            kwargs["lr_mult"] = lr_mult
-        return self.learn.fine_tune(epochs, base_lr=base_lr, **kwargs)
-
-    def fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice, **kwargs: Any) -> Any:
-        return self.learn.fit_one_cycle(n_epoch, lr_max=lr_max, **kwargs)
 
 
     # ----- the schedule preview: fastai's own schedule function, at fastai's own positions ------------------------

@@ -6,9 +6,10 @@ from typing import Any
 from ..learner import Learner
 from ..plans import GroupSummary, PlannedPhase, summarize_groups
 from ..rangetest import RangeTestResult, range_test
+from .recipe import FastaiRecipe
 
 
-class LearnerBackend:
+class LearnerBackend(FastaiRecipe):
     """The range test on the Learner's model, optimizer and loader; hand-off to its fastai-style training calls."""
 
     kind = "lrwidget.Learner"
@@ -25,14 +26,6 @@ class LearnerBackend:
         result = range_test(learn.model, learn.opt, learn.loss_func, learn.train_dl, **kwargs)
         learn.range_test_result = result  # as learn.lr_find() leaves it
         return result
-
-    def fine_tune(self, epochs: int, *, base_lr: float, lr_mult: float | None, **kwargs: Any) -> Any:
-        if lr_mult is not None:
-            kwargs["lr_mult"] = lr_mult
-        return self.learn.fine_tune(epochs, base_lr=base_lr, **kwargs)
-
-    def fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice, **kwargs: Any) -> Any:
-        return self.learn.fit_one_cycle(n_epoch, lr_max=lr_max, **kwargs)
 
     # ----- the schedule preview ---------------------------------------------------------------------------------
     @property
