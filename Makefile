@@ -56,6 +56,8 @@ bench: setup
 	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/streaming.py
 	$(PY) benchmarks/browser_timing.py
+	# Suggestion quality: each method's pick trained against a 25-LR grid (about 20 min on 2 cores; --quick < 1 min)
+	$(PY) benchmarks/suggestion_quality.py
 
 clean:
 	rm -rf $(VENV) js/node_modules .pytest_cache .hypothesis

@@ -8,7 +8,7 @@ Public names:
 """
 from .learner import Learner
 from .rangetest import RangeTestPoint, RangeTestResult, range_test
-from .suggest import SuggestedLRs, Suggestion, minimum, slide, steep, valley
+from .suggest import SuggestedLRs, Suggestion, minimum, slide, steep, sweetspot, valley
 from .widget import LRWidget
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "steep",
     "minimum",
     "slide",
+    "sweetspot",
 ]
 __version__ = "0.1.0"

@@ -72,9 +72,10 @@ class RangeTestResult:
     def suggest(self, *funcs: Callable[..., Any]) -> SuggestedLRs:
         """Suggested learning rates from ``funcs`` (default: ``valley``), computed as fastai's ``lr_find`` does.
 
-        The functions see ``lrs[num_it//10:-5]``, cut at the first NaN loss, as float32.
+        The functions see ``lrs[num_it//10:-5]``, cut at the first NaN loss, as float32; those that take
+        ``raw_losses`` (such as ``sweetspot``) also get the per-batch losses of the same points.
         """
-        return suggest_lrs(self.lrs, self.losses, self.num_it, funcs or (valley,))
+        return suggest_lrs(self.lrs, self.losses, self.num_it, funcs or (valley,), raw_losses=self.raw_losses)
 
 
 class LossSmoother:

@@ -21,14 +21,14 @@ class PointStream:
 
     Args:
         send: sends one custom message to the view.
-        on_flush: called after each flush with the curve so far (``lrs, losses``), e.g. to update the markers.
+        on_flush: called after each flush with the curve so far (``lrs, losses, raw_losses``), e.g. for the markers.
         min_interval_s: at most one flush per interval during a run (0.1 s gives ≤ 10 messages/s).
     """
 
     def __init__(
         self,
         send: Callable[[Message], None],
-        on_flush: Callable[[list[float], list[float]], None] | None = None,
+        on_flush: Callable[[list[float], list[float], list[float]], None] | None = None,
         min_interval_s: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -68,11 +68,11 @@ class PointStream:
             message = self._message(start)
             self._sent = len(self.lrs)
             self._last_flush = self._clock()
-            lrs, losses = list(self.lrs), list(self.losses)
+            curve = list(self.lrs), list(self.losses), list(self.raw_losses)
         if message is not None:
             self._send(message)
             if self._on_flush is not None:
-                self._on_flush(lrs, losses)
+                self._on_flush(*curve)
 
     def replay(self) -> None:
         """Sends every point of the run so far (a view that rendered mid-run, or one that missed a delta)."""

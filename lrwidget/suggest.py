@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import inspect
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
@@ -31,6 +32,7 @@ __all__ = [
     "steep",
     "suggest_lrs",
     "suggestion_window",
+    "sweetspot",
     "valley",
 ]
 
@@ -282,22 +284,45 @@ def _suggestion_name(func: Callable[..., Any]) -> str:
     return func.func.__name__ if isinstance(func, functools.partial) else func.__name__
 
 
+def _takes_raw_losses(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` has a ``raw_losses`` parameter (fastai's four and fastai's own functions do not)."""
+    try:
+        return "raw_losses" in inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins and other callables without a signature
+        return False
+
+
 def suggest_lrs(
     lrs: Any,
     losses: Any,
     num_it: int,
     funcs: SuggestionFunc | Iterable[SuggestionFunc] = (valley,),
+    *,
+    raw_losses: Any = None,
 ) -> Any:
     """Applies suggestion functions to a recorded curve as fastai's ``lr_find`` does; returns ``SuggestedLRs``.
 
     The curve is first cut by ``suggestion_window``. Each function is called as ``func(lrs, losses, num_it)``
-    on float32 tensors, as fastai calls it, so fastai's own suggestion functions work here too.
+    on float32 tensors, as fastai calls it, so fastai's own suggestion functions work here too. Functions with a
+    ``raw_losses`` parameter (such as ``sweetspot``) also get the per-batch losses of the same window, when given.
     """
     window_lrs, window_losses = suggestion_window(lrs, losses, num_it)
     funcs = (funcs,) if callable(funcs) else tuple(funcs)
+    window_raw = None
+    if raw_losses is not None:
+        raw_array, n_points = _as_float32(raw_losses, "raw_losses"), len(_as_float32(lrs, "lrs"))
+        if len(raw_array) != n_points:
+            raise ValueError(f"raw_losses and lrs differ in length: {len(raw_array)} != {n_points}")
+        # The window is a prefix of lrs[num_it // 10:], so the same slice lines the raw losses up with it.
+        window_raw = raw_array[num_it // 10 : num_it // 10 + len(window_lrs)]
     names, suggestions = [], []
     for func in funcs:
         names.append(_suggestion_name(func))
+        extra = {"raw_losses": torch.tensor(window_raw)} if window_raw is not None and _takes_raw_losses(func) else {}
         # Fresh tensors per function, so one that works in place cannot change what the next one sees.
-        suggestions.append(func(torch.tensor(window_lrs), torch.tensor(window_losses), num_it))
+        suggestions.append(func(torch.tensor(window_lrs), torch.tensor(window_losses), num_it, **extra))
     return SuggestedLRs.from_suggestions(names, suggestions)
+
+
+# Re-exported here so that every suggestion lives in one namespace; it imports Suggestion from this module.
+from .suggest_sweetspot import sweetspot  # noqa: E402

@@ -10,8 +10,8 @@ Synced traits (Python → front end unless noted):
   Empty during a run; set once when a run ends, so a notebook saved with widget state redraws it.
 - ``progress``: ``{"iteration": i, "num_it": N, "elapsed_s": t, "eta_s": t | null}``, plus ``"stop_reason"``
   (completed, diverged or cancelled) once the run has ended.
-- ``suggestions``: ``{name: {"lr": x, "point": [lr, loss], "tip": "one sentence"}}`` for valley, steep, minimum, slide
-  (and later methods); computed in Python on the curve so far, so markers sit exactly where Python's numbers are.
+- ``suggestions``: ``{name: {"lr": x, "point": [lr, loss], "tip": "one sentence"}}`` for sweetspot, valley, steep,
+  minimum and slide; computed in Python on the curve so far, so markers sit exactly where Python's numbers are.
 - ``visible_markers``: names of the markers drawn (the user toggles minimum and slide in the view: front end → Python).
 - ``n_groups``: layer groups of the learner; the lo handle is shown only when ``n_groups > 1``.
 - ``lr_lo``, ``lr_hi``: the handles (both ways; ``None`` until the first run ends). Values from the front end are
@@ -40,7 +40,7 @@ import traitlets
 
 STATIC = pathlib.Path(__file__).parent / "static"
 STATUSES = ("idle", "running", "done", "stopped", "error")
-MARKER_NAMES = ("valley", "steep", "minimum", "slide")
+MARKER_NAMES = ("sweetspot", "valley", "steep", "minimum", "slide")
 
 
 def json_floats(values: list[float]) -> list[float | None]:
@@ -62,7 +62,7 @@ class LRCurveView(anywidget.AnyWidget):
     curve = traitlets.Dict().tag(sync=True)
     progress = traitlets.Dict().tag(sync=True)
     suggestions = traitlets.Dict().tag(sync=True)
-    visible_markers = traitlets.List(traitlets.Unicode(), default_value=["valley", "steep"]).tag(sync=True)
+    visible_markers = traitlets.List(traitlets.Unicode(), default_value=["sweetspot", "valley", "steep"]).tag(sync=True)
     n_groups = traitlets.Int(1).tag(sync=True)
     lr_lo = traitlets.Float(None, allow_none=True).tag(sync=True)
     lr_hi = traitlets.Float(None, allow_none=True).tag(sync=True)

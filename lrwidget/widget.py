@@ -9,7 +9,7 @@ import ipywidgets
 import torch
 
 from .backends import TorchBackend, backend_for
-from .markers import marker_suggestions
+from .markers import DEFAULT_HANDLE_METHOD, marker_suggestions
 from .plans import PREVIEW_CALLS, PlannedPhase
 from .preview import SchedulePreview, Throttle, preview_default
 from .rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
@@ -26,7 +26,7 @@ class LRWidget(ipywidgets.VBox):
     """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
 
     ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
-    stays usable while the curve grows. When it ends, the hi handle starts at the valley suggestion and lo at
+    stays usable while the curve grows. When it ends, the hi handle starts at the sweetspot suggestion and lo at
     hi / 100 (fastai's ``lr_mult``), unless you moved them already. Then ``w.fine_tune(5)`` calls
     ``learn.fine_tune(5, base_lr=w.lr_hi, lr_mult=w.lr_hi / w.lr_lo)``.
 
@@ -185,7 +185,9 @@ class LRWidget(ipywidgets.VBox):
     def close(self) -> None:
         """Stops a running test, then closes the widget and its view."""
         self.stop()
-        self.view.close()
+        view = getattr(self, "view", None)  # absent when the constructor raised before building it
+        if view is not None:
+            view.close()
         super().close()
 
     def _run_in_background(self) -> None:
@@ -206,20 +208,23 @@ class LRWidget(ipywidgets.VBox):
         self._stream.add(point)
 
     def _finish(self, result: RangeTestResult) -> None:
-        markers = marker_suggestions(result.lrs, result.losses, result.num_it)
+        markers = marker_suggestions(result.lrs, result.losses, result.num_it, raw_losses=result.raw_losses,
+                                     planned_call=self.preview)
         with self.view.hold_sync():
             self._report_progress(len(result.lrs), stop_reason=result.stop_reason)
             self.view.curve = {
                 "lrs": result.lrs, "losses": json_floats(result.losses), "raw_losses": json_floats(result.raw_losses)
             }
             self.view.suggestions = markers
-            if not self._handles_moved and "valley" in markers:
-                self._set_default_handles(markers["valley"]["lr"])
+            default = next((markers[name]["lr"] for name in (DEFAULT_HANDLE_METHOD, "valley") if name in markers), None)
+            if not self._handles_moved and default is not None:
+                self._set_default_handles(default)
             self.view.status = "stopped" if result.stop_reason == CANCELLED else "done"
 
-    def _update_markers(self, lrs: list[float], losses: list[float]) -> None:
+    def _update_markers(self, lrs: list[float], losses: list[float], raw_losses: list[float]) -> None:
         with self.view.hold_sync():  # one state message per flush, not one per trait
-            self.view.suggestions = marker_suggestions(lrs, losses, self._settings["num_it"])
+            self.view.suggestions = marker_suggestions(lrs, losses, self._settings["num_it"], raw_losses=raw_losses,
+                                                       planned_call=self.preview)
             self._report_progress(len(lrs))
 
     def _report_progress(self, iteration: int, stop_reason: str | None = None) -> None:

@@ -59,7 +59,7 @@ def test_fastai_curve_is_identical_to_lr_find(tmp_path, extra_cbs):
     assert result.lrs == lrs
     np.testing.assert_array_equal(result.losses, losses)
     assert result.suggest().valley == pytest.approx(expected.valley, rel=1e-6)
-    assert w.lr_hi == pytest.approx(expected.valley, rel=1e-6)
+    assert w.view.suggestions["valley"]["lr"] == pytest.approx(expected.valley, rel=1e-6)
     assert len(result.raw_losses) == len(lrs)
 
 

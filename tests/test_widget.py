@@ -1,6 +1,7 @@
 """LRWidget without a browser: the background thread, validation of the handles, and the hand-off to training."""
 from __future__ import annotations
 
+import functools
 import threading
 import time
 
@@ -12,6 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from lrwidget import Learner, LRWidget
+from lrwidget.suggest import minimum, slide, steep, sweetspot, valley
 
 from .conftest import make_regression_data
 
@@ -56,25 +58,34 @@ def test_the_constructor_returns_while_the_test_runs_in_the_background():
     assert w.view.curve["lrs"] == result.lrs
 
 
-def test_handles_start_at_valley_and_lr_mult_and_w_lr_is_a_slice():
+def test_handles_start_at_sweetspot_and_lr_mult_and_w_lr_is_a_slice():
     w = LRWidget(make_learner(), num_it=80)
     result = w.wait()
-    valley = result.suggest().valley
-    assert w.lr_hi == pytest.approx(valley)
-    assert w.lr_lo == pytest.approx(valley / 100)
+    assert w.preview == "fit_one_cycle"  # two groups, not frozen
+    expected = result.suggest(functools.partial(sweetspot, fine_tune=False)).sweetspot
+    assert w.lr_hi == pytest.approx(expected)
+    assert w.lr_lo == pytest.approx(expected / 100)
     assert w.lr == slice(w.lr_lo, w.lr_hi)
-    assert set(w.view.suggestions) == {"valley", "steep", "minimum", "slide"}
+    assert set(w.view.suggestions) == {"sweetspot", "valley", "steep", "minimum", "slide"}
+    assert w.view.visible_markers == ["sweetspot", "valley", "steep"]  # valley stays one click away
 
 
 def test_markers_are_pythons_suggestions():
-    from lrwidget import minimum, slide, steep, valley
-
     w = LRWidget(make_learner(), num_it=80)
     result = w.wait()
-    expected = result.suggest(valley, steep, minimum, slide)
+    expected = result.suggest(valley, steep, minimum, slide, functools.partial(sweetspot, fine_tune=False))
     for name in expected._fields:
         assert w.view.suggestions[name]["lr"] == getattr(expected, name)
         assert w.view.suggestions[name]["tip"]
+
+
+def test_a_frozen_learner_gets_the_fine_tune_sweetspot():
+    learn = make_learner()
+    learn.freeze()
+    w = LRWidget(learn, num_it=80)
+    result = w.wait()
+    assert w.preview == "fine_tune"
+    assert w.lr_hi == pytest.approx(result.suggest(functools.partial(sweetspot, fine_tune=True)).sweetspot)
 
 
 def test_single_group_has_a_float_lr():
