@@ -78,7 +78,7 @@ class SchedulePreview(ipywidgets.VBox):
                                         x_offset=4, y_offset=-4)
         # A mid grey reads in light and dark themes (bqplot's dark default colours axis titles orange).
         x_axis = bqplot.Axis(scale=self.x_scale, label="training step", num_ticks=6, label_color=AXIS_LABEL_COLOR)
-        y_axis = bqplot.Axis(scale=self.y_scale, orientation="vertical", label="learning rate", tick_format=".0e",
+        y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="learning rate", tick_format=".0e",
                              label_offset="48px", label_color=AXIS_LABEL_COLOR)
         self.figure = bqplot.Figure(
             marks=[self.frozen_lines, self.training_lines, self.phase_edges, self.phase_names],
