@@ -75,7 +75,7 @@ class SchedulePreview(ipywidgets.VBox):
                                          opacities=[0.8] * n)
         self.phase_edges = bqplot.Lines(scales=scales, colors=[FROZEN_COLOR], line_style="dotted", stroke_width=1)
         self.phase_names = bqplot.Label(scales=scales, colors=[FROZEN_COLOR], default_size=11, align="start",
-                                        x_offset=4, y_offset=-4)
+                                        x_offset=12, y_offset=-4)  # clear of the y axis tick labels
         # A mid grey reads in light and dark themes (bqplot's dark default colours axis titles orange).
         x_axis = bqplot.Axis(scale=self.x_scale, label="training step", num_ticks=6, label_color=AXIS_LABEL_COLOR)
         y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="learning rate", tick_format=".0e",
@@ -83,7 +83,7 @@ class SchedulePreview(ipywidgets.VBox):
         self.figure = bqplot.Figure(
             marks=[self.frozen_lines, self.training_lines, self.phase_edges, self.phase_names],
             axes=[x_axis, y_axis],
-            fig_margin={"top": 20, "bottom": 40, "left": 64, "right": 16},
+            fig_margin={"top": 28, "bottom": 40, "left": 64, "right": 16},  # room for the top tick label
             layout=ipywidgets.Layout(width="100%", min_width="360px", height="240px", flex="1 1 480px"),
             title="",
         )
