@@ -57,7 +57,9 @@ bench: setup
 	$(PY) benchmarks/streaming.py
 	$(PY) benchmarks/browser_timing.py
 	# Suggestion quality: each method's pick trained against a 25-LR grid (about 20 min on 2 cores; --quick < 1 min)
-	$(PY) benchmarks/suggestion_quality.py
+	$(PY) benchmarks/suggestion_quality.py --json build/suggestion_quality.json
+	# How far any rule reading the range test could go on that suite (seconds; reads the JSON above)
+	$(PY) benchmarks/suggestion_ceiling.py build/suggestion_quality.json
 
 clean:
 	rm -rf $(VENV) js/node_modules .pytest_cache .hypothesis

@@ -136,6 +136,8 @@ def evaluate(task_indices: Sequence[int], seeds: Sequence[int], grid: np.ndarray
         row: dict[str, Any] = {"task": label, "epochs": epochs, "oracle_lr": float(grid[best]),
                                "oracle_loss": oracle_loss, "oracle_acc": oracle_acc, "oracle_noise": noise,
                                "grid": [[float(lr), *score] for lr, score in zip(grid, grid_scores)],
+                               "grid_seed_losses": [[run[0] for run in seed_runs(lambda s, lr=float(lr): lr)]
+                                                    for lr in grid],
                                "curves": [curves[("range", t, s)] for s in seeds], "methods": {}}
         for name in METHOD_NAMES:
             loss, acc = mean_scores(lambda s: picks[(t, s)][name])
@@ -217,6 +219,7 @@ def main() -> None:
     ])
     print(text)
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, default=float))
     if args.write and not args.quick:
         replace_section(ROOT / "BENCHMARKS.md", "Suggestion quality", text)
