@@ -5,12 +5,13 @@ Reads the JSON that ``suggestion_quality.py --json`` writes (every curve, every 
 1. Seed noise of the target. For each task and each seed, the grid's best LR is chosen on the other seeds and scored
    on the held-out seed against that seed's own best grid LR. A regret above 10% here means the oracle's own LR misses
    the "within 10%" bar on a fresh seed: no suggestion can be held to a tighter standard than that.
-2. How much of the oracle LR the range test predicts. log10(oracle LR) is fitted by least squares on landmarks that a
+2. How much of the oracle LR the range test predicts. log10(oracle LR) is fitted by least squares on what a
    suggestion can read: the zero-lag curve's steepest descent, floor, floor's right edge and divergence (as
-   ``lrwidget.suggest_sweetspot.curve_features`` finds them), log10 of the planned epochs, whether the call is
-   ``fine_tune`` (0 or 1), and with ``--valid`` the same landmarks of the validation loss, measured by re-running
-   each range test with a validation pass after every step. Every subset of up to ``--max-features`` of them is fitted twice: on all tasks (in-sample: it has seen the
-   task it is scored on) and leaving the scored task out (an honest estimate for a new task).
+   ``lrwidget.suggest_sweetspot.curve_features`` finds them) and its depth (log10 of floor over start level), log10
+   of the planned epochs, whether the call is ``fine_tune`` (0 or 1), and with ``--valid`` the same landmarks of the
+   validation loss, measured by re-running each range test with a validation pass after every step. Every subset of
+   up to ``--max-features`` of them is fitted twice: on all tasks (in-sample: it has seen the task it is scored on)
+   and leaving the scored task out (an honest estimate for a new task).
 3. The best rule in hindsight: for every one or two of those features, an exhaustive search over
    ``log10(lr) = a + b·f1 (+ c·f2)`` (slopes −0.5…1.5, intercepts −3…3) for the most tasks within 10%, then the
    smallest worst case, scored on the very tasks it was searched on. If even that misses some task, no rule of that
@@ -45,19 +46,22 @@ from lrwidget.suggest import suggestion_window  # noqa: E402
 from lrwidget.suggest_sweetspot import curve_features, zero_lag_curve  # noqa: E402
 
 WITHIN = 0.10
-LANDMARKS = ("steepest", "floor", "floor_edge", "divergence")
+LANDMARKS = ("steepest", "floor", "floor_edge", "divergence", "depth")
 
 
 def landmarks(lrs: Sequence[float], losses: Sequence[float], raw_losses: Sequence[float], num_it: int) -> list[float]:
-    """log10(lr) at the zero-lag curve's landmarks, on the window that the suggestions see."""
+    """log10(lr) at the zero-lag curve's landmarks, on the window that the suggestions see, and its depth: log10 of
+    the floor over the start level (how far the test could drive the loss down: near 0 where it memorizes)."""
     window_lrs, window_losses = suggestion_window(lrs, losses, num_it)
     start = num_it // 10
     raw = np.asarray(raw_losses, dtype=np.float64)[start : start + len(window_lrs)]
     curve = zero_lag_curve(window_lrs, window_losses, num_it, raw_losses=raw)
     features = curve_features(curve.log_lrs, curve.smoothed)
     if features is None:
-        return [float(curve.log_lrs[0])] * len(LANDMARKS)
-    return [float(curve.log_lrs[index]) for index in features]
+        return [float(curve.log_lrs[0])] * (len(LANDMARKS) - 1) + [0.0]
+    start_level = float(np.median(curve.smoothed[: max(5, len(curve.smoothed) // 10)]))
+    depth = math.log10(max(float(curve.smoothed[features.floor]) / start_level, 1e-6))
+    return [float(curve.log_lrs[index]) for index in features] + [depth]
 
 
 def validation_curve(task_index: int, seed: int) -> dict[str, list[float]]:
