@@ -56,7 +56,7 @@ bench: setup
 	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/streaming.py
 	$(PY) benchmarks/browser_timing.py
-	# Suggestion quality: each method's pick trained against a 25-LR grid (about 20 min on 2 cores; --quick < 1 min)
+	# Suggestion quality: each method's pick trained against a 25-LR grid (6 min measured on a quiet 2-core machine, 10 under load; --quick < 1 min)
 	$(PY) benchmarks/suggestion_quality.py --json build/suggestion_quality.json
 	# How far any rule reading the range test could go on that suite (seconds; reads the JSON above)
 	$(PY) benchmarks/suggestion_ceiling.py build/suggestion_quality.json

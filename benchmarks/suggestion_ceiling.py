@@ -88,7 +88,7 @@ def task_index_of(label: str) -> int:
     return next(index for index, task in enumerate(TASKS) if label.startswith(task.name + ","))
 
 
-def feature_table(rows: list[dict[str, Any]], with_valid: bool) -> tuple[list[str], list[list[np.ndarray]]]:
+def feature_table(rows: list[dict[str, Any]], with_valid: bool) -> tuple[list[str], list[np.ndarray]]:
     """Names, and per task a (seeds × features) array, of every candidate feature."""
     names = [f"train {name}" for name in LANDMARKS] + ["log10 epochs", "fine_tune"]
     names += [f"valid {name}" for name in LANDMARKS] if with_valid else []
@@ -170,35 +170,41 @@ def summary(regrets: Sequence[float]) -> list[str]:
             f"{100 * max(regrets):+.0f}%"]
 
 
-def report(rows: list[dict[str, Any]], names: list[str], table: list[np.ndarray], max_features: int) -> str:
-    lines = ["Seed noise: needs at least 2 seeds.", ""]
-    if len(rows[0]["curves"]) > 1:
-        noise = [seed_noise(row) for row in rows]
-        noisy = [row["task"] for row, value in zip(rows, noise) if value > WITHIN]
-        lines[0] = (f"Seed noise: the grid's best LR chosen on all seeds but one misses the held-out seed's best by "
-                    f"more than {WITHIN:.0%} on {len(noisy)}/{len(rows)} tasks (median "
-                    f"{100 * statistics.median(noise):+.0f}%, worst {100 * max(noise):+.0f}%)"
-                    + (": " + "; ".join(noisy) if noisy else "") + ".")
+def seed_noise_text(rows: list[dict[str, Any]]) -> str:
+    if len(rows[0]["curves"]) < 2:
+        return "Seed noise: needs at least 2 seeds."
+    noise = [seed_noise(row) for row in rows]
+    noisy = [row["task"] for row, value in zip(rows, noise) if value > WITHIN]
+    return (f"Seed noise: the grid's best LR chosen on all seeds but one misses the held-out seed's best by more than "
+            f"{WITHIN:.0%} on {len(noisy)}/{len(rows)} tasks (median {100 * statistics.median(noise):+.0f}%, worst "
+            f"{100 * max(noise):+.0f}%)" + (": " + "; ".join(noisy) if noisy else "") + ".")
+
+
+def fitted_rules_text(rows: list[dict[str, Any]], names: list[str], table: list[np.ndarray], max_features: int) -> str:
     sweetspot = [interpolated_regret(row, [math.log10(lr) for lr in row["methods"]["sweetspot"]["lrs"]])
                  for row in rows]
     fits = []
     for size in range(1, max_features + 1):
         for columns in itertools.combinations(range(len(names)), size):
-            held_out = fitted_regrets(rows, table, columns, leave_out=True)
             in_sample = fitted_regrets(rows, table, columns, leave_out=False)
-            fits.append((sum(r <= WITHIN for r in in_sample), -max(in_sample), columns, in_sample, held_out))
-    fits.sort(key=lambda fit: fit[:2], reverse=True)
+            held_out = fitted_regrets(rows, table, columns, leave_out=True)
+            fits.append((" + ".join(names[c] for c in columns), in_sample, held_out))
+
+    def rank(regrets: Sequence[float]) -> tuple[int, float]:
+        return sum(r <= WITHIN for r in regrets), -max(regrets)
+
+    best_name, _, best_held_out = max(fits, key=lambda fit: rank(fit[2]))
+    fits.sort(key=lambda fit: rank(fit[1]), reverse=True)
     body = [["sweetspot (as shipped, interpolated)", *summary(sweetspot), "", "", ""]]
-    for _count, _worst, columns, in_sample, held_out in fits[:8]:
-        body.append([" + ".join(names[c] for c in columns), *summary(in_sample), *summary(held_out)])
-    _count, _worst, columns, _in_sample, held_out = max(
-        fits, key=lambda fit: (sum(r <= WITHIN for r in fit[4]), -max(fit[4])))
-    lines.append(f"Of all {len(fits)} feature sets, the best left-one-task-out is {' + '.join(names[c] for c in columns)}"
-                 f": {', '.join(summary(held_out))} (within 10%, median, worst); sweetspot, interpolated the same way: "
-                 f"{', '.join(summary(sweetspot))}. The eight best in-sample:")
-    lines.append("")
-    lines.append(markdown_table(["least-squares rule for log10(oracle LR) on", "in-sample within 10%", "median",
-                                 "worst", "leave-one-task-out within 10%", "median", "worst"], body))
+    body += [[name, *summary(in_sample), *summary(held_out)] for name, in_sample, held_out in fits[:8]]
+    return (f"Of all {len(fits)} feature sets, the best left-one-task-out is {best_name}: "
+            f"{', '.join(summary(best_held_out))} (within 10%, median, worst); sweetspot, interpolated the same way: "
+            f"{', '.join(summary(sweetspot))}. The eight best in-sample:\n\n"
+            + markdown_table(["least-squares rule for log10(oracle LR) on", "in-sample within 10%", "median", "worst",
+                              "leave-one-task-out within 10%", "median", "worst"], body))
+
+
+def hindsight_text(rows: list[dict[str, Any]], names: list[str], table: list[np.ndarray]) -> str:
     searched = []
     for size in (1, 2):
         for columns in itertools.combinations(range(len(names)), size):
@@ -206,11 +212,10 @@ def report(rows: list[dict[str, Any]], names: list[str], table: list[np.ndarray]
             formula = f"{intercept:+.2f}" + "".join(f" {b:+.2f}·({names[c]})" for b, c in zip(slopes, columns))
             searched.append((sum(r <= WITHIN for r in regrets), -max(regrets), formula, regrets))
     searched.sort(key=lambda rule: rule[:2], reverse=True)
-    lines += ["", "The best rules in hindsight (searched and scored on all tasks; log10(lr) =):", ""]
-    lines.append(markdown_table(["rule", "within 10%", "median", "worst", "tasks missed"], [
-        [formula, *summary(regrets), "; ".join(row["task"] for row, r in zip(rows, regrets) if r > WITHIN)]
-        for _count, _worst, formula, regrets in searched[:6]]))
-    return "\n".join(lines)
+    return ("The best rules in hindsight (searched and scored on all tasks; log10(lr) =):\n\n"
+            + markdown_table(["rule", "within 10%", "median", "worst", "tasks missed"], [
+                [formula, *summary(regrets), "; ".join(row["task"] for row, r in zip(rows, regrets) if r > WITHIN)]
+                for _count, _worst, formula, regrets in searched[:6]]))
 
 
 def main() -> None:
@@ -221,15 +226,16 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="replace the ## Suggestion ceiling section of BENCHMARKS.md")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    rows = [row for row in json.loads(args.results.read_text()) if "grid_seed_losses" in row]
-    if not rows:
+    rows = json.loads(args.results.read_text())
+    if not rows or any("grid_seed_losses" not in row for row in rows):
         raise SystemExit(f"{args.results} has no per-seed grid losses: rerun suggestion_quality.py --json")
     names, table = feature_table(rows, args.valid)
     command = "python benchmarks/suggestion_ceiling.py " + " ".join(sys.argv[1:])
     text = (f"Measured with `{command.strip()}` on the results of the run above ({len(rows)} tasks, "
             f"{len(rows[0]['curves'])} seeds). Regrets here interpolate the grid's mean loss at each seed's pick "
             "(log10 LR), so sweetspot's row differs a little from its trained numbers above.\n\n"
-            + report(rows, names, table, args.max_features))
+            + "\n\n".join([seed_noise_text(rows), fitted_rules_text(rows, names, table, args.max_features),
+                           hindsight_text(rows, names, table)]))
     print(text)
     if args.write:
         replace_section(ROOT / "BENCHMARKS.md", "Suggestion ceiling", text)
