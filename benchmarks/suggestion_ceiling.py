@@ -107,9 +107,14 @@ def feature_table(rows: list[dict[str, Any]], with_valid: bool) -> tuple[list[st
     return names, table
 
 
+def loss_by_log_lr(row: dict[str, Any]) -> np.ndarray:
+    """The grid as [log10(lr), mean final loss] rows; a diverged run (inf) counts as a loss of 1e6."""
+    return np.array([[math.log10(lr), min(loss, 1e6)] for lr, loss, _acc in row["grid"]])
+
+
 def interpolated_regret(row: dict[str, Any], log_lrs: Sequence[float]) -> float:
     """Mean (over seeds) of the grid's mean final loss interpolated at each seed's log10(lr), over the oracle's − 1."""
-    grid = np.array([[math.log10(lr), min(loss, 1e6)] for lr, loss, _acc in row["grid"]])
+    grid = loss_by_log_lr(row)
     return statistics.fmean(float(np.interp(x, grid[:, 0], grid[:, 1])) for x in log_lrs) / row["oracle_loss"] - 1
 
 
@@ -154,7 +159,7 @@ def best_rule_in_hindsight(rows: list[dict[str, Any]], table: list[np.ndarray],
     slope_sets = np.array(list(itertools.product(SLOPES, repeat=len(columns))))  # rules' slopes × features
     regrets = []
     for row, features in zip(rows, table):
-        grid = np.array([[math.log10(lr), min(loss, 1e6)] for lr, loss, _acc in row["grid"]])
+        grid = loss_by_log_lr(row)
         without_intercept = features[:, list(columns)] @ slope_sets.T  # seeds × slope sets
         picks = INTERCEPTS[:, None, None] + without_intercept[None]  # intercepts × seeds × slope sets
         regrets.append(np.interp(picks, grid[:, 0], grid[:, 1]).mean(axis=1) / row["oracle_loss"] - 1)
