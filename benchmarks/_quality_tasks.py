@@ -16,7 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from lrwidget.demo import body_head_splitter, digits_model
-from lrwidget.learner import Learner, accuracy
+from lrwidget.train.learner import Learner, accuracy
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -186,7 +186,7 @@ def synthetic_binary() -> Arrays:
     return _standardize(x), y
 
 
-# How ``lrwidget.suggest_sweetspot`` was made, for judging its numbers: tasks 1-7 were its design set; tasks 8-12 were
+# How ``lrwidget.suggest.sweetspot`` was made, for judging its numbers: tasks 1-7 were its design set; tasks 8-12 were
 # held out and sank the first version (which scaled the lr by 4/epochs), so it was revised on tasks 1-12; tasks 13-18
 # were held out from that revision, and its final constants were then chosen among three candidates on all 18.
 TASKS: tuple[Task, ...] = (

@@ -62,7 +62,7 @@ with w.view.hold_sync():
 #: Streams a synthetic N-point run to the view as a live run does: status running, then deltas every flush interval.
 LIVE_STREAM = SYNTHETIC_CURVE.split("with w.view.hold_sync()")[0] + """\
 import threading
-from lrwidget.widget import FLUSH_INTERVAL_S
+from lrwidget.widget.lr_widget import FLUSH_INTERVAL_S
 def _stream(chunk=max(1, _n // 20)):
     w.view.status = "running"
     w.view.send({{"type": "reset"}})

@@ -46,7 +46,7 @@ from fastai.basics import DataLoaders, Learner, OptimWrapper  # noqa: E402
 from fastai.callback.schedule import valley as fastai_valley  # noqa: E402  (the import also adds Learner.lr_find)
 from torch_lr_finder import LRFinder  # noqa: E402
 
-from lrwidget.rangetest import range_test  # noqa: E402
+from lrwidget.engine.rangetest import range_test  # noqa: E402
 from lrwidget.suggest import valley  # noqa: E402
 
 SPECS = (
@@ -197,9 +197,9 @@ def valley_rows(points: int, big_points: int, repeats: int, timer: Callable[[], 
 
 def lrwidget_breakdown() -> list[list[str]]:
     """Microseconds per call of each piece of lrwidget's per-step path, and of its fixed costs, on the tiny task."""
-    from lrwidget import rangetest
-    from lrwidget.snapshot import TrainingSnapshot
-    from lrwidget.step import SupervisedStep, split_batch, to_device
+    from lrwidget.engine import rangetest
+    from lrwidget.engine.snapshot import TrainingSnapshot
+    from lrwidget.engine.step import SupervisedStep, split_batch, to_device
 
     spec = SPECS[0]
     model, loss_func = spec.build_model(), spec.loss_func()

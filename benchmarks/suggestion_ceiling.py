@@ -41,9 +41,9 @@ sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]  # runs from a checkout, in
 from _common import markdown_table, replace_section  # noqa: E402
 from _quality_tasks import TASKS  # noqa: E402
 
-from lrwidget.rangetest import range_test  # noqa: E402
+from lrwidget.engine.rangetest import range_test  # noqa: E402
 from lrwidget.suggest import suggestion_window  # noqa: E402
-from lrwidget.suggest_sweetspot import curve_features, zero_lag_curve  # noqa: E402
+from lrwidget.suggest.sweetspot import curve_features, zero_lag_curve  # noqa: E402
 
 WITHIN = 0.10
 LANDMARKS = ("steepest", "floor", "floor_edge", "divergence", "depth")

@@ -41,7 +41,7 @@ sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]  # runs from a checkout, in
 from _common import markdown_table, replace_section  # noqa: E402
 from _quality_tasks import TASKS, Task  # noqa: E402
 
-from lrwidget.rangetest import RangeTestResult, range_test  # noqa: E402
+from lrwidget.engine.rangetest import RangeTestResult, range_test  # noqa: E402
 from lrwidget.suggest import minimum, slide, steep, sweetspot, valley  # noqa: E402
 
 METHOD_NAMES = ("valley", "steep", "minimum", "slide", "sweetspot")

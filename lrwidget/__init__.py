@@ -6,10 +6,10 @@ Public names:
 - :class:`LRWidget` runs the range test live in the notebook, with draggable lo/hi handles;
 - :class:`SuggestedLRs` is what suggestions come back as (see :mod:`lrwidget.suggest`).
 """
-from .learner import Learner
-from .rangetest import RangeTestPoint, RangeTestResult, range_test
-from .suggest import SuggestedLRs, Suggestion, minimum, slide, steep, sweetspot, valley
-from .widget import LRWidget
+from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult, range_test
+from lrwidget.suggest import SuggestedLRs, Suggestion, minimum, slide, steep, sweetspot, valley
+from lrwidget.train.learner import Learner
+from lrwidget.widget import LRWidget
 
 __all__ = [
     "Learner",

@@ -12,9 +12,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from .learner import Learner, accuracy
-from .markers import MARKER_TIPS
-from .suggest import minimum, slide, steep, valley
+from lrwidget.train.learner import Learner, accuracy
+from lrwidget.suggest.markers import MARKER_TIPS
+from lrwidget.suggest import minimum, slide, steep, valley
 
 N_CLASSES = 10
 

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lrwidget.learner import Learner, accuracy
+from lrwidget.train.learner import Learner, accuracy
 
 N_FEATURES, N_CLASSES = 4, 3
 

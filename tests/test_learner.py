@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from lrwidget.learner import Learner, accuracy
-from lrwidget.progress import ProgressTable, format_duration
+from lrwidget.train.learner import Learner, accuracy
+from lrwidget.train.progress import ProgressTable, format_duration
 from lrwidget.suggest import SuggestedLRs, steep, valley
 
 from .learner_helpers import block_splitter, grouped_model, loaders, make_learner, parameters_copy

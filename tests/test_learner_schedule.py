@@ -1,4 +1,4 @@
-"""What the Learner applies at every optimizer step equals the plan from lrwidget.schedule, and fastai's recipe."""
+"""What the Learner applies at every optimizer step equals the plan from lrwidget.train.schedule, and fastai's recipe."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from lrwidget.learner import Learner
-from lrwidget.schedule import fastai_offset_bound
+from lrwidget.train.learner import Learner
+from lrwidget.train.schedule import fastai_offset_bound
 
 from .learner_helpers import block_splitter, grouped_model, loaders, make_learner, record_hypers
 
@@ -119,7 +119,7 @@ def test_fine_tune_follows_fastais_own_within_the_documented_bound(n_groups, fre
         # Both start each phase at exactly lr_max/div (fastai's position 0 = OneCycleLR's initial lr) ...
         np.testing.assert_allclose(ours[start], fastai_lrs[start], rtol=1e-6)
         np.testing.assert_allclose(fastai_lrs[start], np.array(cycle.lr_maxes) / cycle.div, rtol=1e-6)
-        # ... and stay within one batch of each other (see lrwidget.schedule), group by group.
+        # ... and stay within one batch of each other (see lrwidget.train.schedule), group by group.
         for group, lr_max in enumerate(cycle.lr_maxes):
             bound = fastai_offset_bound(lr_max, cycle.total_steps, div=cycle.div, div_final=cycle.div_final,
                                         pct_start=cycle.pct_start)

@@ -15,7 +15,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from lrwidget import range_test
-from lrwidget.rangetest import LossSmoother, exponential_lr
+from lrwidget.engine.rangetest import LossSmoother, exponential_lr
 
 from .conftest import make_mlp, make_regression_data
 

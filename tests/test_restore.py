@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from lrwidget import range_test
-from lrwidget.step import SupervisedStep
+from lrwidget.engine.step import SupervisedStep
 
 from .conftest import make_mlp
 
@@ -165,7 +165,7 @@ def test_training_after_a_range_test_is_unchanged(regression_loader):
 
 def test_snapshot_is_a_separate_cpu_copy(regression_loader):
     """The snapshot holds CPU copies of everything (no second copy on the model's device, no file)."""
-    from lrwidget.snapshot import TrainingSnapshot
+    from lrwidget.engine.snapshot import TrainingSnapshot
 
     model, optimizer = warmed_up("adamw", regression_loader)
     snap = TrainingSnapshot(model, optimizer)

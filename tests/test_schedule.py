@@ -1,4 +1,4 @@
-"""lrwidget.schedule against fastai's own rules and schedules."""
+"""lrwidget.train.schedule against fastai's own rules and schedules."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrwidget.schedule import (
+from lrwidget.train.schedule import (
     OneCycle,
     fastai_offset_bound,
     fine_tune_plan,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lrwidget import LRWidget
-from lrwidget.stream import PointStream
-from lrwidget.rangetest import RangeTestPoint
+from lrwidget.widget.stream import PointStream
+from lrwidget.engine.rangetest import RangeTestPoint
 
 from .counting_comm import counting_comms
 from .test_widget import make_learner

@@ -11,9 +11,9 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from lrwidget import Learner
-from lrwidget.rangetest import LossSmoother, RangeTestResult, range_test
+from lrwidget.engine.rangetest import LossSmoother, RangeTestResult, range_test
 from lrwidget.suggest import minimum, slide, steep, suggest_lrs, suggestion_window, sweetspot, valley
-from lrwidget.suggest_sweetspot import MIN_POINTS, TIP, curve_features, delag, zero_lag_curve
+from lrwidget.suggest.sweetspot import MIN_POINTS, TIP, curve_features, delag, zero_lag_curve
 from tests.conftest import make_mlp, make_regression_data
 
 NUM_IT = 100

@@ -2,6 +2,8 @@
 
 The widget never asks what kind of learner it holds: it talks to a :class:`Backend`, which knows how to run a range
 test on it, how many layer groups it has, and how to hand the picked learning rates to its training calls.
+
+Layer: above :mod:`lrwidget.train`. Imports suggest, engine and train (and fastai, lazily); nothing of widget.
 """
 from __future__ import annotations
 
@@ -9,11 +11,11 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
-from ..learner import Learner
-from ..rangetest import RangeTestPoint, RangeTestResult
-from .fastai import FastaiBackend, is_fastai_learner
-from .learner import LearnerBackend
-from .torch import TorchBackend
+from lrwidget.train.learner import Learner
+from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
+from lrwidget.backends.fastai import FastaiBackend, is_fastai_learner
+from lrwidget.backends.learner import LearnerBackend
+from lrwidget.backends.torch import TorchBackend
 
 
 @runtime_checkable

@@ -20,11 +20,11 @@ from typing import Any
 
 import torch
 
-from ..plans import GroupSummary, PlannedPhase, fastai_phase_lrs, summarize_groups
-from ..rangetest import CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult
-from ..schedule import lrs_per_group
-from ..snapshot import TrainingSnapshot
-from .recipe import FastaiRecipe
+from lrwidget.train.plans import GroupSummary, PlannedPhase, fastai_phase_lrs, summarize_groups
+from lrwidget.engine.rangetest import CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult
+from lrwidget.train.schedule import lrs_per_group
+from lrwidget.engine.snapshot import TrainingSnapshot
+from lrwidget.backends.recipe import FastaiRecipe
 
 
 def is_fastai_learner(obj: Any) -> bool:
@@ -68,7 +68,7 @@ class FastaiBackend(FastaiRecipe):
         on_point: Callable[[RangeTestPoint], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> RangeTestResult:
-        from .fastai_callbacks import InMemoryLRFinder, PointStreamer
+        from lrwidget.backends.fastai_callbacks import InMemoryLRFinder, PointStreamer
 
         learn = self.learn
         if learn.opt is None:

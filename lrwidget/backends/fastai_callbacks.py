@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import LRFinder, ParamScheduler
 
-from ..rangetest import DIVERGENCE_FACTOR, RangeTestPoint
+from lrwidget.engine.rangetest import DIVERGENCE_FACTOR, RangeTestPoint
 
 
 class InMemoryLRFinder(LRFinder):

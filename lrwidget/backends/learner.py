@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..learner import Learner
-from ..plans import GroupSummary, PlannedPhase, summarize_groups
-from ..rangetest import RangeTestResult, range_test
-from .recipe import FastaiRecipe
+from lrwidget.train.learner import Learner
+from lrwidget.train.plans import GroupSummary, PlannedPhase, summarize_groups
+from lrwidget.engine.rangetest import RangeTestResult, range_test
+from lrwidget.backends.recipe import FastaiRecipe
 
 
 class LearnerBackend(FastaiRecipe):

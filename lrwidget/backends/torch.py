@@ -7,8 +7,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..rangetest import RangeTestResult, range_test
-from ..step import LossFunc
+from lrwidget.engine.rangetest import RangeTestResult, range_test
+from lrwidget.engine.step import LossFunc
 
 
 class TorchBackend:

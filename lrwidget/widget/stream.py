@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .rangetest import RangeTestPoint
-from .view import json_floats
+from lrwidget.engine.rangetest import RangeTestPoint
+from lrwidget.widget.view import json_floats
 
 Message = dict[str, Any]
 

@@ -21,9 +21,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from .progress import ProgressTable
-from .rangetest import LossSmoother, RangeTestResult, range_test
-from .schedule import (
+from lrwidget.train.progress import ProgressTable
+from lrwidget.engine.rangetest import LossSmoother, RangeTestResult, range_test
+from lrwidget.train.schedule import (
     DEFAULT_MOMS,
     FineTunePlan,
     LearningRates,
@@ -34,8 +34,8 @@ from .schedule import (
     lrs_per_group,
     step_scheduler,
 )
-from .step import LossFunc, SupervisedStep, compute_loss, model_device
-from .suggest import SuggestedLRs, valley
+from lrwidget.engine.step import LossFunc, SupervisedStep, compute_loss, model_device
+from lrwidget.suggest import SuggestedLRs, valley
 
 # fastai's norm_types: in a frozen layer group these keep training when train_bn is set.
 NORM_TYPES = (

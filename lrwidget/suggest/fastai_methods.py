@@ -32,7 +32,6 @@ __all__ = [
     "steep",
     "suggest_lrs",
     "suggestion_window",
-    "sweetspot",
     "valley",
 ]
 
@@ -323,6 +322,3 @@ def suggest_lrs(
         suggestions.append(func(torch.tensor(window_lrs), torch.tensor(window_losses), num_it, **extra))
     return SuggestedLRs.from_suggestions(names, suggestions)
 
-
-# Re-exported here so that every suggestion lives in one namespace; it imports Suggestion from this module.
-from .suggest_sweetspot import sweetspot  # noqa: E402

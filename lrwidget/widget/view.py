@@ -38,7 +38,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-STATIC = pathlib.Path(__file__).parent / "static"
+STATIC = pathlib.Path(__file__).parent.parent / "static"
 STATUSES = ("idle", "running", "done", "stopped", "error")
 MARKER_NAMES = ("sweetspot", "valley", "steep", "minimum", "slide")
 

@@ -21,7 +21,7 @@ import bqplot
 import ipywidgets
 import numpy as np
 
-from .plans import PREVIEW_CALLS, GroupSummary, PlannedPhase
+from lrwidget.train.plans import PREVIEW_CALLS, GroupSummary, PlannedPhase
 
 # Distinct in light and dark themes.
 GROUP_COLORS = ["#1f77b4", "#e6550d", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf"]

@@ -25,9 +25,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .snapshot import TrainingSnapshot
-from .step import LossFunc, SupervisedStep, TrainStep
-from .suggest import SuggestedLRs, suggest_lrs, valley
+from lrwidget.engine.snapshot import TrainingSnapshot
+from lrwidget.engine.step import LossFunc, SupervisedStep, TrainStep
+from lrwidget.suggest import SuggestedLRs, suggest_lrs, valley
 
 COMPLETED, DIVERGED, CANCELLED = "completed", "diverged", "cancelled"
 MIN_NUM_IT = 6  # fastai's LRFinder raises smaller num_it to 6

@@ -8,14 +8,14 @@ from typing import Any
 import ipywidgets
 import torch
 
-from .backends import TorchBackend, backend_for
-from .markers import DEFAULT_HANDLE_METHOD, marker_suggestions
-from .plans import PREVIEW_CALLS, PlannedPhase
-from .preview import SchedulePreview, Throttle, preview_default
-from .rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
-from .schedule import check_count, lrs_per_group
-from .stream import PointStream
-from .view import LRCurveView, json_floats
+from lrwidget.backends import TorchBackend, backend_for
+from lrwidget.suggest.markers import DEFAULT_HANDLE_METHOD, marker_suggestions
+from lrwidget.train.plans import PREVIEW_CALLS, PlannedPhase
+from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
+from lrwidget.engine.rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
+from lrwidget.train.schedule import check_count, lrs_per_group
+from lrwidget.widget.stream import PointStream
+from lrwidget.widget.view import LRCurveView, json_floats
 
 DEFAULT_LR_MULT = 100  # fastai's fine_tune lr_mult: the lo handle starts at hi / 100
 # Each flush sends two messages (the new points, then markers + progress in one state update): ≤ 14 messages/s.

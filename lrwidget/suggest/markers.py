@@ -5,12 +5,13 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import suggest_sweetspot
-from .suggest import minimum, slide, steep, suggest_lrs, sweetspot, valley
+from lrwidget.suggest.fastai_methods import minimum, slide, steep, suggest_lrs, valley
+from lrwidget.suggest.sweetspot import TIP as SWEETSPOT_TIP
+from lrwidget.suggest.sweetspot import sweetspot
 
 #: One sentence per method, shown as the marker's hover tip.
 MARKER_TIPS: dict[str, str] = {
-    "sweetspot": suggest_sweetspot.TIP,
+    "sweetspot": SWEETSPOT_TIP,
     "valley": "fastai's default: two thirds of the way down the longest stretch where the loss keeps falling.",
     "steep": "Where the smoothed loss falls fastest per decade of learning rate.",
     "minimum": "One tenth of the learning rate at the lowest loss; the marker sits at the lowest loss itself.",

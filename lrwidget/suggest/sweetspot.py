@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from .suggest import Suggestion
+from lrwidget.suggest.fastai_methods import Suggestion
 
 __all__ = ["sweetspot", "TIP", "MIN_POINTS", "zero_lag_curve", "curve_features", "delag"]
 
