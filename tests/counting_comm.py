@@ -1,4 +1,4 @@
-"""A comm that counts what a widget sends (messages, JSON bytes, times), for streaming tests and benchmarks."""
+"""A comm that counts what a widget sends (messages, JSON and buffer bytes, times), for streaming tests and benchmarks."""
 from __future__ import annotations
 
 import json
@@ -18,6 +18,7 @@ class SentMessage:
     time: float
     bytes: int
     data: Any
+    buffers: list[bytes] = field(default_factory=list)
 
 
 @dataclass
@@ -51,7 +52,7 @@ class CountingComm(BaseComm):
             return
         size = len(json.dumps(data, allow_nan=False)) + sum(len(b) for b in buffers or ())
         with self.log.lock:
-            self.log.messages.append(SentMessage(time.monotonic(), size, data))
+            self.log.messages.append(SentMessage(time.monotonic(), size, data, [bytes(b) for b in buffers or ()]))
 
 
 @contextmanager

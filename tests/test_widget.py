@@ -154,7 +154,7 @@ def test_an_exception_sets_error_restores_and_reraises_from_wait():
         ("lr_hi", 100.0, "outside the tested range"),
         ("lr_lo", 1e-9, "outside the tested range"),
         ("lr_lo", 5e-3, "must not exceed"),
-        ("lr_hi", 1e-6, "must not exceed"),
+        ("lr_hi", 1e-6, "is below lr_lo"),  # issue 10 #13: the message names the handle that was set
     ],
 )
 def test_bad_handle_values_from_python_raise_and_keep_the_state(name, value, message):

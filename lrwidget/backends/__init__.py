@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from lrwidget.train.learner import Learner
@@ -40,6 +41,9 @@ class Backend(Protocol):
         cancel: threading.Event,
     ) -> RangeTestResult:
         """Runs the range test, restoring everything afterwards, and returns the curve."""
+
+    def lease(self, owner: threading.Thread) -> AbstractContextManager[None]:
+        """Holds the model for ``owner`` (a range test's thread) while entered: others get ModelBusyError."""
 
     def fine_tune(self, epochs: int, *, base_lr: float, lr_mult: float | None, **kwargs: Any) -> Any:
         """fastai's ``fine_tune`` with the picked base LR (and lr_mult, with several groups)."""

@@ -16,15 +16,22 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import torch
 
 from lrwidget.train.plans import GroupSummary, PlannedPhase, fastai_phase_lrs, summarize_groups
+from lrwidget.engine import busy
 from lrwidget.engine.rangetest import CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult
 from lrwidget.train.schedule import lrs_per_group
 from lrwidget.engine.snapshot import TrainingSnapshot
 from lrwidget.backends.recipe import FastaiRecipe
+
+
+#: The fastai Learner methods that train, test or change what trains: refused from other threads during a test.
+FASTAI_TRAINING_CALLS = ("fit", "fit_one_cycle", "fit_flat_cos", "fit_sgdr", "fine_tune", "lr_find", "freeze",
+                         "freeze_to", "unfreeze", "validate", "get_preds", "predict", "show_results")
 
 
 def is_fastai_learner(obj: Any) -> bool:
@@ -57,6 +64,10 @@ class FastaiBackend(FastaiRecipe):
     @property
     def n_groups(self) -> int:
         return len(self._layer_groups())
+
+    def lease(self, owner: threading.Thread) -> AbstractContextManager[None]:
+        # fastai's methods know nothing of leases: shadow them on this learner while the test runs.
+        return busy.leased(self.learn.model, busy.WIDGET_RANGE_TEST, owner, guard=(self.learn, FASTAI_TRAINING_CALLS))
 
     def range_test(
         self,

@@ -1,12 +1,15 @@
 """Drives an :class:`lrwidget.Learner`."""
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager
 from typing import Any
 
 from lrwidget.train.learner import Learner
 from lrwidget.train.plans import GroupSummary, PlannedPhase, summarize_groups
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.backends.recipe import FastaiRecipe
+from lrwidget.engine import busy
 
 
 class LearnerBackend(FastaiRecipe):
@@ -20,6 +23,10 @@ class LearnerBackend(FastaiRecipe):
     @property
     def n_groups(self) -> int:
         return self.learn.n_groups
+
+    def lease(self, owner: threading.Thread) -> AbstractContextManager[None]:
+        # The Learner's own methods check the lease: leasing the model is enough.
+        return busy.leased(self.learn.model, busy.WIDGET_RANGE_TEST, owner)
 
     def range_test(self, **kwargs: Any) -> RangeTestResult:
         learn = self.learn

@@ -1,12 +1,15 @@
 """Drives plain PyTorch: a model, its optimizer, a loss and a loader (the torch-lr-finder user's setup)."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import torch
 from torch import nn
 
+from lrwidget.engine import busy
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.engine.step import LossFunc
 
@@ -29,6 +32,9 @@ class TorchBackend:
     @property
     def n_groups(self) -> int:
         return len(self.optimizer.param_groups)
+
+    def lease(self, owner: threading.Thread) -> AbstractContextManager[None]:
+        return busy.leased(self.model, busy.WIDGET_RANGE_TEST, owner)
 
     def range_test(self, **kwargs: Any) -> RangeTestResult:
         return range_test(self.model, self.optimizer, self.loss_func, self.train_dl, **kwargs)

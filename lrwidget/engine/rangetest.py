@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lrwidget.engine import busy
 from lrwidget.engine.snapshot import TrainingSnapshot
 from lrwidget.engine.step import LossFunc, SupervisedStep, TrainStep
 from lrwidget.suggest import SuggestedLRs, suggest_lrs, valley
@@ -113,6 +114,7 @@ def exponential_lr(start_lr: float, end_lr: float, iteration: int, num_it: int) 
     return start_lr * (end_lr / start_lr) ** (iteration / num_it)
 
 
+@busy.leases_model_argument("range_test()")
 def range_test(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from lrwidget.engine import busy
 from lrwidget.train.progress import ProgressTable
 from lrwidget.engine.rangetest import LossSmoother, RangeTestResult, range_test
 from lrwidget.train.schedule import (
@@ -195,6 +196,7 @@ class Learner:
         return [metric_name(metric) for metric in self.metrics]
 
     # ----- freezing -------------------------------------------------------------------------------------------
+    @busy.uses_model("learn.freeze_to()")
     def freeze_to(self, n: int) -> None:
         """Freezes the layer groups before ``n`` (Python slice semantics, so ``-1`` means all but the last).
 
@@ -224,6 +226,7 @@ class Learner:
         self.freeze_to(0)
 
     # ----- learning rates ---------------------------------------------------------------------------------------
+    @busy.uses_model("learn.lr_find()")
     def lr_find(
         self,
         start_lr: float = 1e-7,
@@ -261,6 +264,7 @@ class Learner:
                               div_final=div_final, moms=moms)
 
     # ----- training ---------------------------------------------------------------------------------------------
+    @busy.uses_model("learn.fit()")
     def fit(self, n_epoch: int, lr: LearningRates | None = None) -> None:
         """Trains ``n_epoch`` epochs at a constant learning rate (``self.lr`` by default; slices allowed)."""
         lrs = lrs_per_group(self.lr if lr is None else lr, self.n_groups, name="lr")
@@ -269,6 +273,7 @@ class Learner:
             group["lr"] = group_lr
         self._train(n_epoch, cycle=None)
 
+    @busy.uses_model("learn.fit_one_cycle()")
     def fit_one_cycle(self, n_epoch: int, lr_max: LearningRates | None = None, div: float = 25.0,
                       div_final: float = 1e5, pct_start: float = 0.25,
                       moms: Sequence[float] = DEFAULT_MOMS) -> None:
@@ -279,6 +284,7 @@ class Learner:
         """
         self._train(n_epoch, self.plan_one_cycle(n_epoch, lr_max, div, div_final, pct_start, moms))
 
+    @busy.uses_model("learn.fine_tune()")
     def fine_tune(self, epochs: int, base_lr: float = 2e-3, freeze_epochs: int = 1, lr_mult: float = 100,
                   pct_start: float = 0.3, div: float = 5.0, div_final: float = 1e5,
                   moms: Sequence[float] = DEFAULT_MOMS) -> None:
@@ -327,6 +333,7 @@ class Learner:
         finally:
             table.close()
 
+    @busy.uses_model("learn.validate()")
     def validate(self, dl: Iterable[Any] | None = None) -> list[float]:
         """``[valid_loss, *metric values]`` on ``dl`` (default ``valid_dl``), weighted by batch size."""
         dl = self.valid_dl if dl is None else dl

@@ -2,23 +2,25 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import ipywidgets
 import torch
 
 from lrwidget.backends import TorchBackend, backend_for
+from lrwidget.engine.rangetest import RangeTestResult, check_lr_range, check_num_it
 from lrwidget.suggest.markers import DEFAULT_HANDLE_METHOD, marker_suggestions
 from lrwidget.train.plans import PREVIEW_CALLS, PlannedPhase
-from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
-from lrwidget.engine.rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
 from lrwidget.train.schedule import check_count, lrs_per_group
-from lrwidget.widget.stream import PointStream
-from lrwidget.widget.view import LRCurveView, json_floats
+from lrwidget.widget.closing import close_descendants
+from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
+from lrwidget.widget.publisher import Markers, RunPublisher
+from lrwidget.widget.run import RangeTestRun
+from lrwidget.widget.stream import Curve, PointStream
+from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
 
 DEFAULT_LR_MULT = 100  # fastai's fine_tune lr_mult: the lo handle starts at hi / 100
-# Each flush sends two messages (the new points, then markers + progress in one state update): ≤ 14 messages/s.
+# Each tick sends at most two messages (the new points, then markers + progress in one state update): ≤ 14 messages/s.
 FLUSH_INTERVAL_S = 0.15
 
 
@@ -30,6 +32,12 @@ class LRWidget(ipywidgets.VBox):
     hi / 100 (fastai's ``lr_mult``), unless you moved them already. Then ``w.fine_tune(5)`` calls
     ``learn.fine_tune(5, base_lr=w.lr_hi, lr_mult=w.lr_hi / w.lr_lo)``.
 
+    While the test runs, the learner's model is leased to it: another LRWidget, ``range_test``, ``lr_find``, ``fit``,
+    ``fine_tune`` or ``freeze`` on the same model raises :class:`~lrwidget.engine.busy.ModelBusyError` until it ends.
+    When it ends (finished, stopped, diverged or failed), the model, optimizer, loaders' and global RNG states are
+    put back as they were when it started, so a ``torch.manual_seed(...)`` run in another cell during the test is
+    undone too: seed after the test ends.
+
     Args:
         learn: an :class:`lrwidget.Learner` or a fastai ``Learner`` (for plain PyTorch, see :meth:`from_torch`).
         start_lr, end_lr, num_it, stop_div: the range test's settings, as in ``lr_find``.
@@ -38,6 +46,11 @@ class LRWidget(ipywidgets.VBox):
             ``"auto"``: fine_tune for a frozen learner with several layer groups, else fit_one_cycle (none for
             plain PyTorch, which has neither).
         preview_epochs, preview_freeze_epochs: the epochs the preview assumes (also settable in the view).
+
+    Examples:
+        >>> w = LRWidget(learn); w          # doctest: +SKIP
+        >>> w.wait(); w.lr                  # doctest: +SKIP
+        slice(3.3e-05, 0.0033, None)
     """
 
     def __init__(
@@ -53,15 +66,19 @@ class LRWidget(ipywidgets.VBox):
         preview_epochs: int = 2,
         preview_freeze_epochs: int = 1,
     ) -> None:
-        # Thread state first: if a check below raises, ipywidgets' __del__ still calls close(), which stops.
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
+        # Run state first: if a check below raises, ipywidgets' __del__ still calls close(), which must work.
+        self._run: RangeTestRun | None = None
+        self._start_lock = threading.Lock()
         check_lr_range(start_lr, end_lr)
         check_num_it(num_it)
+        if not isinstance(stop_div, bool):
+            raise TypeError(f"stop_div must be True or False, got {stop_div!r}")
+        check_count(preview_epochs, "preview_epochs")
+        check_count(preview_freeze_epochs, "preview_freeze_epochs")
         self._backend = backend_for(learn)
         preview_call = self._preview_call(preview)
         self.learn = learn
-        self._settings = dict(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it), stop_div=bool(stop_div))
+        self._settings = dict(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it), stop_div=stop_div)
         self.view = LRCurveView(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it),
                                 n_groups=self._backend.n_groups)
         self.schedule_preview: SchedulePreview | None = None
@@ -71,15 +88,11 @@ class LRWidget(ipywidgets.VBox):
                 epochs=preview_epochs, freeze_epochs=preview_freeze_epochs)
         super().__init__(children=[self.view] + ([self.schedule_preview] if self.schedule_preview else []))
         self.add_class("lrw-widget")
-        self.result: RangeTestResult | None = None
-        self._exception: BaseException | None = None
-        self._start_lock = threading.Lock()
         self._setting_default_handles = False
         self._handles_moved = False
-        self._started_at = time.monotonic()
-        self._stream = PointStream(self.view.send, self._update_markers, min_interval_s=FLUSH_INTERVAL_S)
+        self._stream = PointStream(lambda content, buffers: self.view.send(content, buffers))
         self.view.on_command("run", self.run)
-        self.view.on_command("stop", self.stop)
+        self.view.on_command("stop", self._request_stop)
         self.view.on_command("replay", self._stream.replay)
         self.view.observe(self._note_handle_move, names=["lr_lo", "lr_hi"])
         if self.schedule_preview is not None:
@@ -90,7 +103,7 @@ class LRWidget(ipywidgets.VBox):
             self.run()
 
     @classmethod
-    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, **kwargs: Any) -> "LRWidget":
+    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, **kwargs: Any) -> LRWidget:
         """An LRWidget over plain PyTorch (the torch-lr-finder user's setup).
 
         Each param group of ``optimizer`` is a layer group. ``kwargs`` are LRWidget's range-test settings
@@ -111,13 +124,23 @@ class LRWidget(ipywidgets.VBox):
         return self.view.error
 
     @property
+    def notice(self) -> str:
+        """What deserves a word about a run that ended (e.g. a "divergence" at a loss ≤ 0), else ``""``."""
+        return self.view.notice
+
+    @property
+    def result(self) -> RangeTestResult | None:
+        """The last run's curve, as ``range_test`` returns it (None before a run ends, or when it failed)."""
+        return None if self._run is None else self._run.result
+
+    @property
     def lr_lo(self) -> float | None:
         """The lo handle: the LR of the first layer group."""
         return self.view.lr_lo
 
     @lr_lo.setter
     def lr_lo(self, value: float) -> None:
-        self.view.lr_lo = value
+        self.view.lr_lo = _handle_value(value, "lr_lo")
 
     @property
     def lr_hi(self) -> float | None:
@@ -126,122 +149,115 @@ class LRWidget(ipywidgets.VBox):
 
     @lr_hi.setter
     def lr_hi(self, value: float) -> None:
-        self.view.lr_hi = value
+        self.view.lr_hi = _handle_value(value, "lr_hi")
 
     @property
     def lr(self) -> float | slice:
-        """The picked learning rate: ``lr_hi`` with one layer group, else ``slice(lr_lo, lr_hi)``."""
+        """The picked learning rate: ``lr_hi`` with one layer group, else ``slice(lr_lo, lr_hi)``.
+
+        Set it to a float (both handles there) or a ``slice(lo, hi)`` to move both handles at once.
+        """
         lo, hi = self._picked()
         return hi if self._backend.n_groups <= 1 else slice(lo, hi)
 
+    @lr.setter
+    def lr(self, value: float | slice) -> None:
+        if isinstance(value, slice):
+            if value.step is not None or value.stop is None:
+                raise HandleError(f"w.lr takes a float or slice(lo, hi), got {value!r}")
+            lo = value.stop if value.start is None else value.start
+            hi = value.stop
+        else:
+            lo = hi = value
+        lo, hi = _handle_value(lo, "lo of w.lr"), _handle_value(hi, "hi of w.lr")
+        if lo > hi:
+            raise HandleError(f"w.lr = slice({lo:.3g}, {hi:.3g}) has lo above hi")
+        self.view.set_handles(lo, hi)
+
     @property
     def running(self) -> bool:
-        """Whether a range test is running now."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether a range test is running now (it has not reached its final status yet)."""
+        return self._run is not None and self._run.alive
 
     # ----- the range test --------------------------------------------------------------------------------------
     def run(self) -> None:
         """Starts the range test in a background thread (again, if one ran before).
 
-        Raises RuntimeError if one is already running: there is never a second thread.
+        Raises RuntimeError if one is already running (there is never a second thread), and
+        :class:`~lrwidget.engine.busy.ModelBusyError` if the model is in use elsewhere; nothing changes then.
         """
         with self._start_lock:
             if self.running:
                 raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
-            self._cancel = threading.Event()
-            self._exception = None
-            self._stream.reset()
-            self._started_at = time.monotonic()
-            with self.view.hold_sync():
-                self.view.error = ""
-                self.view.curve = {}
-                self.view.suggestions = {}
-                self._report_progress(0)
-                self.view.status = "running"
-            self._thread = threading.Thread(target=self._run_in_background, name="lrwidget-range-test", daemon=True)
-            self._thread.start()
+            publisher = RunPublisher(self.view, self._stream, num_it=self._settings["num_it"],
+                                     markers=self._markers, on_done=self._place_default_handles)
+            run = RangeTestRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S)
+            run.start()
+            self._run = run
+
+    def _range_test(self, on_point: Any, cancel: threading.Event) -> RangeTestResult:
+        return self._backend.range_test(on_point=on_point, cancel=cancel, **self._settings)
 
     def stop(self, timeout: float | None = 60) -> None:
-        """Cancels a running test within one step and waits until the model is restored."""
-        self._cancel.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        """Cancels a running test within one step and waits until the model is restored and the run has ended.
+
+        Raises TimeoutError if the current step is still running after ``timeout`` seconds: the test stops (and
+        restores everything) when that step ends; ``w.wait()`` waits for it.
+        """
+        self._request_stop()
+        run = self._run
+        if run is not None and not run.join(timeout):
+            raise TimeoutError(
+                f"the range test was asked to stop but its current step is still running after {timeout} s; "
+                "it stops and restores the model when that step ends (w.wait() waits for it)"
+            )
+
+    def _request_stop(self) -> None:
+        # The view's Stop button: cancel and return at once, never block the kernel on the step in flight.
+        if self._run is not None:
+            self._run.cancel.set()
 
     def wait(self, timeout: float | None = None) -> RangeTestResult | None:
         """Blocks until the running test ends and returns its result (as ``range_test`` returns it).
 
         Re-raises the exception if the test failed; raises TimeoutError if it is still running after ``timeout``.
         """
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            if thread.is_alive():
-                raise TimeoutError(f"the range test is still running after {timeout} s")
-        if self._exception is not None:
-            raise self._exception
-        return self.result
+        run = self._run
+        if run is None:
+            return None
+        if not run.join(timeout):
+            raise TimeoutError(f"the range test is still running after {timeout} s")
+        if run.exception is not None:
+            raise run.exception
+        return run.result
 
     def close(self) -> None:
-        """Stops a running test, then closes the widget and its view."""
-        self.stop()
-        view = getattr(self, "view", None)  # absent when the constructor raised before building it
-        if view is not None:
-            view.close()
+        """Stops a running test, waits until the model is restored, then closes every widget this one made."""
+        if self._run is not None:
+            self._run.cancel.set()
+            self._run.join(None)
+        close_descendants(self)
         super().close()
 
-    def _run_in_background(self) -> None:
-        try:
-            result = self._backend.range_test(on_point=self._on_point, cancel=self._cancel, **self._settings)
-        except BaseException as exception:  # noqa: BLE001 - shown in the view, re-raised by wait()
-            self._stream.flush()
-            self._exception = exception
-            with self.view.hold_sync():
-                self.view.error = f"{type(exception).__name__}: {exception}"
-                self.view.status = "error"
-            return
-        self._stream.flush()
-        self.result = result
-        self._finish(result)
-
-    def _on_point(self, point: Any) -> None:
-        self._stream.add(point)
-
-    def _finish(self, result: RangeTestResult) -> None:
-        markers = marker_suggestions(result.lrs, result.losses, result.num_it, raw_losses=result.raw_losses,
+    def _markers(self, curve: Curve) -> Markers:
+        markers = marker_suggestions(curve.lrs, curve.losses, self._settings["num_it"], raw_losses=curve.raw_losses,
                                      planned_call=self.preview)
-        with self.view.hold_sync():
-            self._report_progress(len(result.lrs), stop_reason=result.stop_reason)
-            self.view.curve = {
-                "lrs": result.lrs, "losses": json_floats(result.losses), "raw_losses": json_floats(result.raw_losses)
-            }
-            self.view.suggestions = markers
-            default = next((markers[name]["lr"] for name in (DEFAULT_HANDLE_METHOD, "valley") if name in markers), None)
-            if not self._handles_moved and default is not None:
-                self._set_default_handles(default)
-            self.view.status = "stopped" if result.stop_reason == CANCELLED else "done"
-
-    def _update_markers(self, lrs: list[float], losses: list[float], raw_losses: list[float]) -> None:
-        with self.view.hold_sync():  # one state message per flush, not one per trait
-            self.view.suggestions = marker_suggestions(lrs, losses, self._settings["num_it"], raw_losses=raw_losses,
-                                                       planned_call=self.preview)
-            self._report_progress(len(lrs))
-
-    def _report_progress(self, iteration: int, stop_reason: str | None = None) -> None:
-        elapsed = time.monotonic() - self._started_at
-        planned = max(self._settings["num_it"], MIN_NUM_IT)
-        eta = None if stop_reason is not None or iteration == 0 else elapsed / iteration * (planned - iteration)
-        progress = {"iteration": iteration, "num_it": planned, "elapsed_s": elapsed, "eta_s": eta}
-        if stop_reason is not None:
-            progress["stop_reason"] = stop_reason
-        self.view.progress = progress
+        # A handle lives inside the tested range; a suggestion may fall just outside it (minimum's tenth of the
+        # lowest point, or float32 rounding of the first lr), and clicking its marker must still move the handle.
+        start_lr, end_lr = self._settings["start_lr"], self._settings["end_lr"]
+        for marker in markers.values():
+            marker["lr"] = min(max(marker["lr"], start_lr), end_lr)
+        return markers
 
     # ----- handles ---------------------------------------------------------------------------------------------
-    def _set_default_handles(self, hi: float) -> None:
-        lo = max(hi / DEFAULT_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else hi
+    def _place_default_handles(self, markers: Markers) -> None:
+        default = next((markers[name]["lr"] for name in (DEFAULT_HANDLE_METHOD, "valley") if name in markers), None)
+        if self._handles_moved or default is None:
+            return
+        lo = max(default / DEFAULT_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else default
         self._setting_default_handles = True
         try:
-            self.view.set_handles(lo, hi)
+            self.view.set_handles(lo, default)
         finally:
             self._setting_default_handles = False
 
@@ -366,3 +382,11 @@ def _reject_handle_kwargs(kwargs: dict[str, Any], names: tuple[str, ...], call: 
             f"w.{call}() takes {', '.join(given)} from the handles; drag them or set w.lr_lo / w.lr_hi, "
             f"or call learn.{call}() directly to pass your own"
         )
+
+
+def _handle_value(value: Any, name: str) -> float:
+    """A handle set from Python: a learning rate (never None: a picked handle cannot be un-picked)."""
+    try:
+        return check_learning_rate(value, name)
+    except ValueError as error:
+        raise HandleError(str(error)) from None

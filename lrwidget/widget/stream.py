@@ -1,93 +1,120 @@
-"""Buffers range-test points and sends them to the view as deltas, a few times a second.
+"""The points of a run: a buffer the training thread appends to, and the deltas the publisher sends to the view.
 
-Re-sending a growing list trait costs O(n²) bytes over a run; sending only the new points keeps the total linear.
-The training thread calls :meth:`PointStream.add` after every step; it costs an append unless a flush is due.
+Threading rule: the training thread only calls :meth:`PointStream.add` (an append under a lock, never a message).
+The publisher calls :meth:`PointStream.flush` a few times a second and sends only the points the view has not seen,
+as binary arrays: float64 learning rates and float32 losses, 16 bytes a point, NaN and inf carried natively. Re-sending
+the growing curve would cost O(n²) bytes over a run; deltas keep the total linear.
 """
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from lrwidget.engine.rangetest import RangeTestPoint
-from lrwidget.widget.view import json_floats
 
 Message = dict[str, Any]
+#: ``send(content, buffers)``: one custom message to the view.
+Send = Callable[[Message, list[bytes]], None]
+
+
+class Curve(NamedTuple):
+    """The points so far, as arrays (read-only views: the buffer only ever appends past them)."""
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    raw_losses: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lrs)
+
+
+class PointBuffer:
+    """Growable float64 arrays of (lr, smoothed loss, raw loss), appended from one thread, read from another.
+
+    Appends amortise to O(1) (capacity doubles). A reader gets views of the first ``n`` points; those never change,
+    and a reallocation leaves the old arrays (and so the views) intact.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._lock = threading.Lock()
+        self._data = np.empty((3, capacity))
+        self._count = 0
+
+    def append(self, lr: float, smoothed_loss: float, raw_loss: float) -> None:
+        """Adds one point (called by the training thread after every step)."""
+        with self._lock:
+            if self._count == self._data.shape[1]:
+                grown = np.empty((3, 2 * self._count))
+                grown[:, : self._count] = self._data
+                self._data = grown
+            self._data[:, self._count] = (lr, smoothed_loss, raw_loss)
+            self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def curve(self, start: int = 0) -> Curve:
+        """Points ``start, start+1, …`` recorded so far (views, no copy)."""
+        with self._lock:
+            data, count = self._data, self._count
+        return Curve(data[0, start:count], data[1, start:count], data[2, start:count])
 
 
 class PointStream:
-    """The points of the current run, with the ones the view has not seen yet.
+    """The current run's points, and how many of them the view has seen.
 
     Args:
-        send: sends one custom message to the view.
-        on_flush: called after each flush with the curve so far (``lrs, losses, raw_losses``), e.g. for the markers.
-        min_interval_s: at most one flush per interval during a run (0.1 s gives ≤ 10 messages/s).
+        send: sends one custom message with binary buffers to the view.
     """
 
-    def __init__(
-        self,
-        send: Callable[[Message], None],
-        on_flush: Callable[[list[float], list[float], list[float]], None] | None = None,
-        min_interval_s: float = 0.1,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, send: Send) -> None:
         self._send = send
-        self._on_flush = on_flush
-        self._min_interval_s = min_interval_s
-        self._clock = clock
-        # The training thread appends while the kernel thread may ask for a replay: one lock guards both.
-        self._lock = threading.Lock()
-        self.lrs: list[float] = []
-        self.losses: list[float] = []
-        self.raw_losses: list[float] = []
+        self._lock = threading.Lock()  # the publisher flushes while the kernel thread may ask for a replay
+        self.points = PointBuffer()
         self._sent = 0
-        self._last_flush = -float("inf")
 
     def reset(self) -> None:
         """Forgets every point and tells the view to clear its curve."""
         with self._lock:
-            self.lrs, self.losses, self.raw_losses = [], [], []
+            self.points = PointBuffer()
             self._sent = 0
-            self._last_flush = -float("inf")
-        self._send({"type": "reset"})
+            self._send({"type": "reset"}, [])
 
     def add(self, point: RangeTestPoint) -> None:
-        """Records one point; flushes if the last flush is at least ``min_interval_s`` old."""
-        with self._lock:
-            self.lrs.append(point.lr)
-            self.losses.append(point.smoothed_loss)
-            self.raw_losses.append(point.raw_loss)
-        if self._clock() - self._last_flush >= self._min_interval_s:
-            self.flush()
+        """Records one point. The training thread's only call: no message, no trait."""
+        self.points.append(point.lr, point.smoothed_loss, point.raw_loss)
 
-    def flush(self) -> None:
-        """Sends the points the view has not seen yet (if any)."""
+    def curve(self) -> Curve:
+        """Every point of the run so far."""
+        return self.points.curve()
+
+    def flush(self) -> int:
+        """Sends the points the view has not seen yet (if any); returns how many points there are now."""
         with self._lock:
-            start = self._sent
-            message = self._message(start)
-            self._sent = len(self.lrs)
-            self._last_flush = self._clock()
-            curve = list(self.lrs), list(self.losses), list(self.raw_losses)
-        if message is not None:
-            self._send(message)
-            if self._on_flush is not None:
-                self._on_flush(*curve)
+            new = self.points.curve(self._sent)
+            if len(new):
+                self._send(*points_message(self._sent, new))
+                self._sent += len(new)
+            return self._sent
 
     def replay(self) -> None:
         """Sends every point of the run so far (a view that rendered mid-run, or one that missed a delta)."""
         with self._lock:
-            message = self._message(0)
-            self._sent = len(self.lrs)
-        self._send(message or {"type": "reset"})
+            curve = self.points.curve()
+            self._send(*(points_message(0, curve) if len(curve) else ({"type": "reset"}, [])))
+            self._sent = len(curve)
 
-    def _message(self, start: int) -> Message | None:
-        if start >= len(self.lrs):
-            return None
-        return {
-            "type": "points",
-            "start": start,
-            "lrs": self.lrs[start:],
-            "losses": json_floats(self.losses[start:]),
-            "raw_losses": json_floats(self.raw_losses[start:]),
-        }
+
+def points_message(start: int, curve: Curve) -> tuple[Message, list[bytes]]:
+    """The wire format of points ``start, start+1, …``: a small header and three little-endian arrays."""
+    header = {"type": "points", "start": start, "count": len(curve)}
+    with np.errstate(over="ignore"):  # a loss beyond float32's range is sent as inf, which the view draws as such
+        buffers = [
+            np.ascontiguousarray(curve.lrs, dtype="<f8").tobytes(),
+            np.ascontiguousarray(curve.losses, dtype="<f4").tobytes(),
+            np.ascontiguousarray(curve.raw_losses, dtype="<f4").tobytes(),
+        ]
+    return header, buffers

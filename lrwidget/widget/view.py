@@ -5,25 +5,31 @@ training logic, and every value it sends is validated here.
 
 Synced traits (Python → front end unless noted):
 - ``status``: ``"idle" | "running" | "done" | "stopped" | "error"``; ``error``: the message when ``status == "error"``.
+- ``notice``: a run that ended but deserves a word (a "divergence" at a loss ≤ 0, NaN losses): what happened and
+  what to do; empty otherwise.
 - ``start_lr``, ``end_lr``, ``num_it``: the tested range and the planned number of steps (fixes the x axis).
-- ``curve``: the finished curve, ``{"lrs": [...], "losses": [...], "raw_losses": [...]}`` (NaN/inf sent as null).
-  Empty during a run; set once when a run ends, so a notebook saved with widget state redraws it.
+- ``curve``: the finished curve, ``{"lrs": [...], "losses": [...], "raw_losses": [...], "n_points": n}`` (NaN/inf
+  sent as null), decimated to a bounded size for long runs. Empty during a run; set once when a run ends, so a
+  notebook saved with widget state redraws it.
 - ``progress``: ``{"iteration": i, "num_it": N, "elapsed_s": t, "eta_s": t | null}``, plus ``"stop_reason"``
   (completed, diverged or cancelled) once the run has ended.
 - ``suggestions``: ``{name: {"lr": x, "point": [lr, loss], "tip": "one sentence"}}`` for sweetspot, valley, steep,
   minimum and slide; computed in Python on the curve so far, so markers sit exactly where Python's numbers are.
 - ``visible_markers``: names of the markers drawn (the user toggles minimum and slide in the view: front end → Python).
 - ``n_groups``: layer groups of the learner; the lo handle is shown only when ``n_groups > 1``.
-- ``lr_lo``, ``lr_hi``: the handles (both ways; ``None`` until the first run ends). Values from the front end are
-  validated (finite, > 0, lo ≤ hi, inside ``[start_lr, end_lr]``); a rejected value is answered by re-sending the valid
-  state, so the view snaps back.
+- ``lr_lo``, ``lr_hi``: the handles (both ways; ``None`` until the first run ends).
+
+The page owns only ``lr_lo``, ``lr_hi`` and ``visible_markers`` (:data:`WRITABLE_FROM_VIEW`). Anything else it
+sends, and any handle that is not a finite real number > 0, inside ``[start_lr, end_lr]`` and with lo ≤ hi, is
+refused: the valid state is sent back, so the view snaps back, and nothing changes.
 
 Custom messages, Python → front end:
 - ``{"type": "reset"}``: a new run starts; drop the drawn points.
-- ``{"type": "points", "start": k, "lrs": [...], "losses": [...], "raw_losses": [...]}``: points ``k, k+1, ...`` of the
-  running curve (deltas only). The view appends when ``k`` equals the number of points it holds, replaces from ``k``
-  when ``k`` is lower (a replay, which reaches every view of the widget), and asks for a replay when ``k`` is higher
-  (it missed a delta).
+- ``{"type": "points", "start": k, "count": n}`` with three binary buffers, the learning rates (float64) and the
+  smoothed and raw losses (float32), little-endian, NaN/inf as themselves: points ``k … k+n-1`` of the running curve
+  (deltas only, 16 bytes a point). The view appends when ``k`` equals the number of points it holds, replaces from
+  ``k`` when ``k`` is lower (a replay, which reaches every view of the widget), and asks for a replay when ``k`` is
+  higher (it missed a delta).
 Front end → Python:
 - ``{"type": "run"}``, ``{"type": "stop"}``: the buttons.
 - ``{"type": "replay"}``: send every point of the current run again (a view rendered mid-run, or a missed delta).
@@ -31,6 +37,7 @@ Front end → Python:
 from __future__ import annotations
 
 import math
+import numbers
 import pathlib
 from collections.abc import Callable
 from typing import Any
@@ -40,7 +47,13 @@ import traitlets
 
 STATIC = pathlib.Path(__file__).parent.parent / "static"
 STATUSES = ("idle", "running", "done", "stopped", "error")
+#: The traits the page may write; everything else it sends is refused.
+WRITABLE_FROM_VIEW = frozenset({"lr_lo", "lr_hi", "visible_markers"})
 MARKER_NAMES = ("sweetspot", "valley", "steep", "minimum", "slide")
+
+
+class HandleError(traitlets.TraitError, ValueError):
+    """A handle value that is not a learning rate inside the tested range, or that would put lo above hi."""
 
 
 def json_floats(values: list[float]) -> list[float | None]:
@@ -56,6 +69,7 @@ class LRCurveView(anywidget.AnyWidget):
 
     status = traitlets.Enum(STATUSES, default_value="idle").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    notice = traitlets.Unicode("").tag(sync=True)
     start_lr = traitlets.Float(1e-7).tag(sync=True)
     end_lr = traitlets.Float(10.0).tag(sync=True)
     num_it = traitlets.Int(100).tag(sync=True)
@@ -88,15 +102,20 @@ class LRCurveView(anywidget.AnyWidget):
         if value is None:
             return None
         if not math.isfinite(value) or value <= 0:
-            raise traitlets.TraitError(f"{name} must be a finite learning rate > 0, got {value!r}")
+            raise HandleError(f"{name} must be a finite learning rate > 0, got {value!r}")
         if not self.start_lr <= value <= self.end_lr:
-            raise traitlets.TraitError(
+            raise HandleError(
                 f"{name}={value:.3g} is outside the tested range [{self.start_lr:.3g}, {self.end_lr:.3g}]"
             )
-        other = self.lr_hi if name == "lr_lo" else self.lr_lo
-        if other is not None and (value > other if name == "lr_lo" else value < other):
-            raise traitlets.TraitError(
-                f"lr_lo must not exceed lr_hi: got {name}={value:.3g} with the other handle at {other:.3g}"
+        if name == "lr_lo" and self.lr_hi is not None and value > self.lr_hi:
+            raise HandleError(
+                f"lr_lo={value:.3g} is above lr_hi={self.lr_hi:.3g}: lo must not exceed hi. Raise lr_hi first, or set "
+                "both at once with w.lr = slice(lo, hi)"
+            )
+        if name == "lr_hi" and self.lr_lo is not None and value < self.lr_lo:
+            raise HandleError(
+                f"lr_hi={value:.3g} is below lr_lo={self.lr_lo:.3g}: hi must not be below lo. Lower lr_lo first, or "
+                "set both at once with w.lr = slice(lo, hi)"
             )
         return float(value)
 
@@ -115,12 +134,38 @@ class LRCurveView(anywidget.AnyWidget):
             self.lr_lo = lo
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Applies an update from the front end; garbage is rejected and the valid state sent back."""
+        """Applies an update from the front end; anything it may not write, or garbage, is refused and resynced."""
         self.updating_from_view = True  # observers may treat a drag's stream of values differently
         try:
+            _check_from_view(sync_data)
             super().set_state(sync_data)
-        except traitlets.TraitError as rejected:
+        except (traitlets.TraitError, ValueError, TypeError, OverflowError) as rejected:
             self.log.warning("lrwidget: rejected a value from the view: %s", rejected)
-            self.send_state(list(sync_data))
+            self.send_state([key for key in sync_data if key in self.keys])
         finally:
             self.updating_from_view = False
+
+
+def check_learning_rate(value: Any, name: str) -> float:
+    """``value`` as a float if it is a finite real number > 0 (not a bool), else a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a learning rate (a finite number > 0), got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite number > 0, got an integer too large for a float") from None
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return number
+
+
+def _check_from_view(sync_data: dict[str, Any]) -> None:
+    refused = sorted(set(sync_data) - WRITABLE_FROM_VIEW)
+    if refused:
+        raise ValueError(f"the page may only write {sorted(WRITABLE_FROM_VIEW)}, not {refused}")
+    for name in ("lr_lo", "lr_hi"):
+        if name in sync_data:  # None is Python's "no pick yet"; the page can only move a handle
+            check_learning_rate(sync_data[name], name)
+    markers = sync_data.get("visible_markers", [])
+    if not isinstance(markers, list) or not all(isinstance(marker, str) for marker in markers):
+        raise ValueError(f"visible_markers must be a list of marker names, got {markers!r}")

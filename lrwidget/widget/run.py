@@ -1,0 +1,101 @@
+"""One run of the range test in the background: a training thread and a publisher thread.
+
+The training thread runs the backend's range test (which restores everything in ``finally``) and hands each point
+to the publisher's buffer; it holds the model's lease from before it starts until after the restore, so no other
+range test or training call can use the model meanwhile. The publisher thread is the only one that writes the
+widget's run state (see :mod:`lrwidget.widget.publisher`). If publishing fails mid-run, the test is cancelled, so a
+run never goes on unseen; and every run ends with a final status.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
+from lrwidget.widget.publisher import RunPublisher
+
+RangeTestCall = Callable[[Callable[[RangeTestPoint], None], threading.Event], RangeTestResult]
+
+
+class RangeTestRun:
+    """Runs ``range_test(on_point, cancel)`` in a thread and publishes it from another.
+
+    Args:
+        range_test: runs the test; gets the point callback and the cancel event.
+        lease: entered in :meth:`start` (in the calling thread, so a busy model refuses at once) and exited by the
+            training thread after the test, restore included, has ended.
+        publisher: writes the run's widget state.
+        flush_interval_s: the publisher's period.
+    """
+
+    def __init__(
+        self,
+        range_test: RangeTestCall,
+        lease: Callable[[threading.Thread], AbstractContextManager[Any]],
+        publisher: RunPublisher,
+        flush_interval_s: float,
+    ) -> None:
+        self.cancel = threading.Event()
+        self.result: RangeTestResult | None = None
+        self._range_test, self._publisher, self._interval = range_test, publisher, flush_interval_s
+        self._training_error: BaseException | None = None
+        self._trained = threading.Event()
+        self._training = threading.Thread(target=self._train, name="lrwidget-range-test", daemon=True)
+        self._publishing = threading.Thread(target=self._publish, name="lrwidget-publisher", daemon=True)
+        self._lease = lease(self._training)
+
+    @property
+    def exception(self) -> BaseException | None:
+        """What ended the run with an error (the test's own, or a failure to publish it)."""
+        return self._publisher.exception
+
+    def start(self) -> None:
+        """Leases the model (raising :class:`~lrwidget.engine.busy.ModelBusyError` if it is busy), then starts."""
+        self._lease.__enter__()
+        try:
+            self._publisher.begin()
+            self._training.start()
+        except BaseException:
+            self._lease.__exit__(None, None, None)
+            raise
+        self._publishing.start()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the run has not reached its final status yet."""
+        return self._publishing.is_alive() or self._training.is_alive()
+
+    @property
+    def training(self) -> bool:
+        """Whether the training thread is still running (the model is not restored yet)."""
+        return self._training.is_alive()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Waits for the final status; returns whether the run has ended."""
+        if threading.current_thread() is not self._publishing:
+            self._publishing.join(timeout)
+        return not self._publishing.is_alive()
+
+    def _train(self) -> None:
+        try:
+            self.result = self._range_test(self._publisher.add_point, self.cancel)
+        except BaseException as exception:  # noqa: BLE001 - published by the publisher, re-raised by wait()
+            self._training_error = exception
+        finally:
+            try:
+                self._lease.__exit__(None, None, None)
+            finally:
+                self._trained.set()
+
+    def _publish(self) -> None:
+        publishing_error: BaseException | None = None
+        try:
+            while not self._trained.wait(self._interval):
+                self._publisher.tick()
+        except BaseException as exception:  # noqa: BLE001 - a failed send must not leave the test running unseen
+            publishing_error = exception
+            self.cancel.set()
+            self._trained.wait()
+        self._publisher.end(self.result, self._training_error or publishing_error)
