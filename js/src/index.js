@@ -1,4 +1,4 @@
-// The anywidget view of lrwidget: wires the model (synced traits and custom messages, see lrwidget/view.py) to the
+// The anywidget view of lrwidget: wires the model (synced traits and custom messages, see lrwidget/widget/view.py) to the
 // chart, the markers, the handles and the controls. Holds no training logic: every value it sends is validated in
 // Python, and a rejected one comes back as a model change that the view simply follows.
 import { computeLayout, createChart, MIN_WIDTH } from "./chart.js";
