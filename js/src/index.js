@@ -9,7 +9,9 @@ import { formatStatusLine } from "./format.js";
 import { createHandles } from "./handles.js";
 import { createMarkers } from "./markers.js";
 import { markerEntries, markerSpecs, orderVisible, visibleNames } from "./registry.js";
-import { applyPointsMessage, clearSeries, emptySeries, finiteOrNull, seriesFromCurve, shouldRequestReplay } from "./store.js";
+import {
+  applyPointsMessage, clearSeries, emptySeries, finiteOrNull, isRecord, seriesFromCurve, shouldRequestReplay,
+} from "./store.js";
 import { watchTheme } from "./theme.js";
 import { decodePoints } from "./wire.js";
 
@@ -34,12 +36,6 @@ import { decodePoints } from "./wire.js";
 
 /** During a drag the kernel hears the handle's value at most this often; the view itself follows every move. */
 const SYNC_INTERVAL_MS = 50;
-
-/**
- * @param {unknown} value
- * @returns {value is Record<string, unknown>}
- */
-const isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * @param {{ model: Model, el: HTMLElement }} context

@@ -1,6 +1,6 @@
 // Which suggestion markers exist, in what order, in what colour, and which one is the default: all of it comes from
 // Python's `marker_registry` trait (the view knows no marker by name). Pure.
-import { finiteOrNull } from "./store.js";
+import { finiteOrNull, isRecord } from "./store.js";
 
 /** @typedef {import("./store.js").Series} Series */
 
@@ -30,12 +30,6 @@ import { finiteOrNull } from "./store.js";
  * @property {number} colorIndex
  * @property {boolean} isDefault
  */
-
-/**
- * @param {unknown} value
- * @returns {value is Record<string, unknown>}
- */
-const isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * The `marker_registry` trait, read tolerantly: an entry without a string name is skipped (and said so on the

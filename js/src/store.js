@@ -18,6 +18,13 @@ export function finiteOrNull(value) {
 }
 
 /**
+ * A JSON object (not null, not an array): how a trait or message of dict type is recognised.
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+export const isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
  * @param {unknown} value
  * @returns {value is Float64Array | Float32Array}
  */

@@ -506,6 +506,7 @@ function createChart(container) {
 function finiteOrNull(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
+var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 var isNumberArray = (value) => value instanceof Float64Array || value instanceof Float32Array;
 var asArray = (value) => Array.isArray(value) || isNumberArray(value) ? value : [];
 function emptySeries() {
@@ -549,7 +550,6 @@ function shouldRequestReplay(now, lastRequestAt, minIntervalMs = 1e3) {
 }
 
 // src/registry.js
-var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 function parseRegistry(registry) {
   if (!Array.isArray(registry)) return [];
   const entries = [];
@@ -1250,7 +1250,6 @@ function decodePoints(content, buffers) {
 
 // src/index.js
 var SYNC_INTERVAL_MS = 50;
-var isRecord2 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 function render({ model, el }) {
   const root = htmlElement("div", {
     class: "lrw-root",
@@ -1281,7 +1280,7 @@ function render({ model, el }) {
   const status = () => String(model.get("status") ?? "idle");
   const suggestions = () => {
     const value = model.get("suggestions");
-    return isRecord2(value) ? (
+    return isRecord(value) ? (
       /** @type {Record<string, Suggestion>} */
       value
     ) : {};
@@ -1323,7 +1322,7 @@ function render({ model, el }) {
     const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), isRecord2(progress) ? progress : {}, data.lrs.length),
+      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
       error: String(model.get("error") ?? ""),
       markers: entries,
       visible: shown,
@@ -1391,7 +1390,7 @@ function render({ model, el }) {
     model.send({ type: "replay" });
   }
   function onMessage(message, buffers) {
-    if (!isRecord2(message)) return;
+    if (!isRecord(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
       lastReplayAt = -Infinity;
