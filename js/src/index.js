@@ -1,6 +1,6 @@
-// The anywidget view of lrwidget: wires the model (synced traits and custom messages, see lrwidget/widget/view.py) to the
-// chart, the markers, the handles and the controls. Holds no training logic: every value it sends is validated in
-// Python, and a rejected one comes back as a model change that the view simply follows.
+// The anywidget view of lrwidget: wires the model (synced traits and custom messages, see lrwidget/widget/view.py)
+// to the chart, the markers, the handles and the controls. Holds no training logic: every value it sends is validated
+// in Python, and a rejected one comes back as a model change that the view simply follows.
 import { computeLayout, createChart, MIN_WIDTH } from "./chart.js";
 import { createControls } from "./controls.js";
 import { htmlElement } from "./dom.js";
@@ -42,10 +42,11 @@ const SYNC_INTERVAL_MS = 50;
  * @returns {() => void} cleanup: removes every listener (model, DOM, observers) and the view's DOM
  */
 function render({ model, el }) {
+  const status = () => String(model.get("status") ?? "idle");
   // data-lm-suppress-shortcuts: JupyterLab's command-mode keys (arrows, Enter, d d…) must not act on a focused
   // handle, marker, button or checkbox; Lumino stops looking for shortcuts at an element carrying it.
   const root = htmlElement("div", {
-    class: "lrw-root", "data-lrw-root": "", "data-lrw-status": String(model.get("status") ?? "idle"), "data-lm-suppress-shortcuts": "true",
+    class: "lrw-root", "data-lrw-root": "", "data-lrw-status": status(), "data-lm-suppress-shortcuts": "true",
   }, el);
   const controls = createControls(root, {
     run: () => model.send({ type: "run" }),
@@ -73,7 +74,6 @@ function render({ model, el }) {
 
   /** @param {string} name */
   const numberTrait = (name) => finiteOrNull(model.get(name));
-  const status = () => String(model.get("status") ?? "idle");
   /** @returns {Record<string, Suggestion>} */
   const suggestions = () => {
     const value = model.get("suggestions");

@@ -50,10 +50,11 @@ export function parseRegistry(registry) {
     if (seen.has(item.name)) return;
     seen.add(item.name);
     const colorIndex = item.color_index;
+    const validIndex = typeof colorIndex === "number" && Number.isInteger(colorIndex) && colorIndex >= 0;
     entries.push({
       name: item.name,
       tip: typeof item.tip === "string" ? item.tip : "",
-      colorIndex: typeof colorIndex === "number" && Number.isInteger(colorIndex) && colorIndex >= 0 ? colorIndex : position,
+      colorIndex: validIndex ? colorIndex : position,
       shownByDefault: item.shown_by_default === true,
       isDefault: item.is_handle_default === true,
     });
@@ -123,7 +124,8 @@ export function markerSpecs(entries, suggestions, visible, series) {
     const pointLoss = finiteOrNull(point[1]) ?? lossNear(series, pointLr);
     if (pointLoss === null) continue;
     const tip = entry.tip || (typeof suggestion.tip === "string" ? suggestion.tip : "");
-    specs.push({ name: entry.name, lr, pointLr, pointLoss, tip, colorIndex: entry.colorIndex, isDefault: entry.isDefault });
+    const { name, colorIndex, isDefault } = entry;
+    specs.push({ name, lr, pointLr, pointLoss, tip, colorIndex, isDefault });
   }
   return specs;
 }

@@ -73,9 +73,10 @@ export function decodePoints(content, buffers) {
   const views = parts.map((name, i) => {
     const view = asDataView(buffers?.[i]);
     const needed = count * (i === 0 ? LR_BYTES : LOSS_BYTES);
-    if (view === null) throw new Error(`points message: buffer ${i}, ${name}, is missing (got ${buffers?.length ?? 0} buffers)`);
+    const what = `points message: buffer ${i}, ${name},`;
+    if (view === null) throw new Error(`${what} is missing (got ${buffers?.length ?? 0} buffers)`);
     if (view.byteLength < needed) {
-      throw new Error(`points message: buffer ${i}, ${name}, holds ${view.byteLength} bytes, expected ${needed} for ${count} points`);
+      throw new Error(`${what} holds ${view.byteLength} bytes, expected ${needed} for ${count} points`);
     }
     return view;
   });

@@ -562,10 +562,11 @@ function parseRegistry(registry) {
     if (seen.has(item.name)) return;
     seen.add(item.name);
     const colorIndex = item.color_index;
+    const validIndex = typeof colorIndex === "number" && Number.isInteger(colorIndex) && colorIndex >= 0;
     entries.push({
       name: item.name,
       tip: typeof item.tip === "string" ? item.tip : "",
-      colorIndex: typeof colorIndex === "number" && Number.isInteger(colorIndex) && colorIndex >= 0 ? colorIndex : position,
+      colorIndex: validIndex ? colorIndex : position,
       shownByDefault: item.shown_by_default === true,
       isDefault: item.is_handle_default === true
     });
@@ -607,7 +608,8 @@ function markerSpecs(entries, suggestions, visible, series) {
     const pointLoss = finiteOrNull(point[1]) ?? lossNear(series, pointLr);
     if (pointLoss === null) continue;
     const tip = entry.tip || (typeof suggestion.tip === "string" ? suggestion.tip : "");
-    specs.push({ name: entry.name, lr, pointLr, pointLoss, tip, colorIndex: entry.colorIndex, isDefault: entry.isDefault });
+    const { name, colorIndex, isDefault } = entry;
+    specs.push({ name, lr, pointLr, pointLoss, tip, colorIndex, isDefault });
   }
   return specs;
 }
@@ -1234,9 +1236,10 @@ function decodePoints(content, buffers) {
   const views = parts.map((name, i) => {
     const view = asDataView(buffers?.[i]);
     const needed = count * (i === 0 ? LR_BYTES : LOSS_BYTES);
-    if (view === null) throw new Error(`points message: buffer ${i}, ${name}, is missing (got ${buffers?.length ?? 0} buffers)`);
+    const what = `points message: buffer ${i}, ${name},`;
+    if (view === null) throw new Error(`${what} is missing (got ${buffers?.length ?? 0} buffers)`);
     if (view.byteLength < needed) {
-      throw new Error(`points message: buffer ${i}, ${name}, holds ${view.byteLength} bytes, expected ${needed} for ${count} points`);
+      throw new Error(`${what} holds ${view.byteLength} bytes, expected ${needed} for ${count} points`);
     }
     return view;
   });
@@ -1251,10 +1254,11 @@ function decodePoints(content, buffers) {
 // src/index.js
 var SYNC_INTERVAL_MS = 50;
 function render({ model, el }) {
+  const status = () => String(model.get("status") ?? "idle");
   const root = htmlElement("div", {
     class: "lrw-root",
     "data-lrw-root": "",
-    "data-lrw-status": String(model.get("status") ?? "idle"),
+    "data-lrw-status": status(),
     "data-lm-suppress-shortcuts": "true"
   }, el);
   const controls = createControls(root, {
@@ -1277,7 +1281,6 @@ function render({ model, el }) {
   let lastReplayAt = -Infinity;
   const pending = {};
   const numberTrait = (name) => finiteOrNull(model.get(name));
-  const status = () => String(model.get("status") ?? "idle");
   const suggestions = () => {
     const value = model.get("suggestions");
     return isRecord(value) ? (
