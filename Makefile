@@ -47,6 +47,12 @@ demo-cli: setup
 test-js:
 	cd js && node --test tests/
 
+# tsc --checkJs over js/src (the JSDoc types). Both JS targets need js/node_modules (typescript, happy-dom).
+.PHONY: typecheck-js
+typecheck-js test-js: js/node_modules/.package-lock.json
+typecheck-js:
+	cd js && npm run typecheck
+
 test-python: setup browser
 	$(PY) -m pytest -q
 

@@ -1,4 +1,6 @@
-// A stand-in for anywidget's model and for the Python side (view.py), enough to drive the view in a plain page.
+// A stand-in for anywidget's model and for the Python side (view.py), enough to drive the view in a plain page
+// (dev/harness.js) and in the DOM tests (tests/support/view.js).
+import { encodePoints } from "../src/wire.js";
 
 export class FakeModel {
   /** @param {Record<string, any>} state */
@@ -53,9 +55,25 @@ export class FakeModel {
   emit(event, ...args) {
     for (const callback of this.listeners.get(event) ?? []) callback(...args);
   }
-  /** @param {any} message */
-  message(message) {
-    this.emit("msg:custom", message, []);
+  /**
+   * A custom message from "Python".
+   * @param {any} message
+   * @param {unknown[]} [buffers]
+   */
+  message(message, buffers = []) {
+    this.emit("msg:custom", message, buffers);
+  }
+  /**
+   * Points `start, start + 1, …` as Python sends them: a binary `points` message (wire.js).
+   * @param {number} start
+   * @param {{ lrs: ArrayLike<number | null>, losses: ArrayLike<number | null>, raw_losses: ArrayLike<number | null> }} curve
+   * @param {number} [from] first index of `curve` to send (default: start)
+   * @param {number} [to] end index, exclusive (default: the curve's end)
+   */
+  points(start, curve, from = start, to = curve.lrs.length) {
+    const slice = (/** @type {ArrayLike<number | null>} */ values) => Array.prototype.slice.call(values, from, to);
+    const [content, buffers] = encodePoints(start, slice(curve.lrs), slice(curve.losses), slice(curve.raw_losses));
+    this.message(content, buffers);
   }
   listenerCount() {
     let count = 0;

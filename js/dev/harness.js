@@ -4,7 +4,7 @@
 //   grid=1 (four cells: light/dark × done/running)
 import widget from "../../lrwidget/static/widget.js";
 import { FakeModel, validateLikePython } from "./fake-model.js";
-import { rangeTest, suggestions } from "./synthetic.js";
+import { markerRegistry, rangeTest, suggestions } from "./synthetic.js";
 
 const params = new URLSearchParams(location.search);
 
@@ -32,21 +32,19 @@ function mount({ theme, points, phase, groups, width, title }) {
     curve: phase === "done" ? curve : {},
     progress: phase === "idle" ? {} : { iteration: shown, num_it: points, elapsed_s: elapsed(shown), eta_s: running ? elapsed(points - shown) : null },
     suggestions: phase === "idle" ? {} : suggested,
-    visible_markers: ["valley", "steep"],
+    marker_registry: markerRegistry,
+    visible_markers: ["sweetspot", "valley", "steep"],
     n_groups: groups,
     lr_lo: phase === "done" && groups > 1 ? suggested.valley.lr / 10 : null,
     lr_hi: phase === "done" ? suggested.valley.lr : null,
   });
   validateLikePython(model);
-  const slice = (start, end) => ({
-    type: "points", start, lrs: curve.lrs.slice(start, end), losses: curve.losses.slice(start, end),
-    raw_losses: curve.raw_losses.slice(start, end),
-  });
+  const slice = (start, end) => model.points(start, curve, start, end);
   // The kernel side: a replay answers with every point so far (a view rendered mid-run asks for it).
   model.onSend = (content) => {
-    if (content.type === "replay") setTimeout(() => model.message(slice(0, phase === "error" ? Math.floor(n / 2) : shown)), 0);
+    if (content.type === "replay") setTimeout(() => slice(0, phase === "error" ? Math.floor(n / 2) : shown), 0);
   };
-  if (phase === "error") setTimeout(() => model.message(slice(0, Math.floor(n / 2))), 0);
+  if (phase === "error") setTimeout(() => slice(0, Math.floor(n / 2)), 0);
   const cleanup = widget.render({ model, el });
   return { model, el, cleanup, curve, slice };
 }
@@ -103,7 +101,7 @@ async function benchStream(points) {
   observer.observe(root, { attributes: true, attributeFilter: ["data-lrw-last-redraw-ms"] });
   let messages = 0;
   for (let start = 0; start < points; start += 50) {
-    model.message(slice(start, start + 50));
+    slice(start, start + 50);
     messages++;
     await new Promise((resolve) => setTimeout(resolve, 4));
   }

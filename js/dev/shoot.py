@@ -173,13 +173,13 @@ def interaction_checks(page) -> dict:
     checks["sent"] = page.evaluate("window.harness.model.sent.map((m) => m.type)")
 
     # Live deltas; a gap in `start` asks for a replay (once), a replay from 0 repairs.
-    page.evaluate("""() => { const h = window.harness; h.model.message(h.slice(0, 10)); h.model.message(h.slice(10, 20)); }""")
+    page.evaluate("""() => { const h = window.harness; h.slice(0, 10); h.slice(10, 20); }""")
     page.wait_for_timeout(50)
     checks["points_after_deltas"] = page.locator("[data-lrw-root]").get_attribute("data-lrw-point-count")
     page.evaluate("""() => { const h = window.harness; h.model.sent.length = 0;
-        h.model.message(h.slice(30, 40)); h.model.message(h.slice(40, 50)); }""")
+        h.slice(30, 40); h.slice(40, 50); }""")
     checks["replay_requests_after_missed"] = page.evaluate("window.harness.model.sent.map((m) => m.type)")
-    page.evaluate("() => { const h = window.harness; h.model.message(h.slice(0, 50)); }")
+    page.evaluate("() => { const h = window.harness; h.slice(0, 50); }")
     page.wait_for_timeout(50)
     checks["points_after_replay"] = page.locator("[data-lrw-root]").get_attribute("data-lrw-point-count")
 

@@ -57,11 +57,27 @@ export function suggestions({ lrs, losses }) {
   }
   const valleyIndex = Math.round(steepIndex + (minIndex - steepIndex) * 0.45);
   const slideIndex = Math.round(minIndex - (minIndex - steepIndex) * 0.15);
+  const sweetIndex = Math.round(steepIndex + (minIndex - steepIndex) * 0.3);
   const at = (/** @type {number} */ i) => [lrs[i], losses[i]];
   return {
+    sweetspot: { lr: lrs[sweetIndex], point: at(sweetIndex), tip: "" },
     valley: { lr: lrs[valleyIndex], point: at(valleyIndex), tip: "Inside the longest stretch where the loss keeps falling: fastai's default, usually the safest." },
     steep: { lr: lrs[steepIndex], point: at(steepIndex), tip: "Where the loss falls fastest per step of log(lr)." },
     minimum: { lr: lrs[minIndex] / 10, point: at(minIndex), tip: "A tenth of the lr with the lowest loss." },
     slide: { lr: lrs[slideIndex], point: at(slideIndex), tip: "Where the slope starts to change sharply, just before the loss turns up." },
   };
 }
+
+/** A stand-in for Python's `marker_registry` trait (the order, palette indices and default Python sends). */
+export const markerRegistry = [
+  { name: "sweetspot", tip: "Where the smoothed loss falls fastest before its minimum, backed off a little.",
+    color_index: 4, shown_by_default: true, is_handle_default: true },
+  { name: "valley", tip: "Inside the longest stretch where the loss keeps falling: fastai's default.",
+    color_index: 1, shown_by_default: true, is_handle_default: false },
+  { name: "steep", tip: "Where the loss falls fastest per step of log(lr).",
+    color_index: 0, shown_by_default: true, is_handle_default: false },
+  { name: "minimum", tip: "A tenth of the lr with the lowest loss.",
+    color_index: 2, shown_by_default: false, is_handle_default: false },
+  { name: "slide", tip: "Where the slope starts to change sharply, just before the loss turns up.",
+    color_index: 3, shown_by_default: false, is_handle_default: false },
+];

@@ -1,15 +1,18 @@
 // The toolbar (Run, Stop, the progress line), the error box below it, and the marker toggles (the legend).
 import { htmlElement, setText } from "./dom.js";
 import { formatLr } from "./format.js";
+import { markerColor } from "./registry.js";
+
+/** @typedef {import("./registry.js").MarkerEntry} MarkerEntry */
 
 /**
  * @typedef {object} ControlsState
  * @property {string} status
  * @property {string} statusLine
  * @property {string} error
- * @property {string[]} names the markers that get a toggle, in display order
+ * @property {MarkerEntry[]} markers the markers that get a toggle, in display order
  * @property {Set<string>} visible
- * @property {Record<string, { lr?: number }>} suggestions
+ * @property {Record<string, { lr?: unknown }>} suggestions
  */
 
 /**
@@ -18,8 +21,6 @@ import { formatLr } from "./format.js";
  * @property {() => void} stop
  * @property {(name: string, visible: boolean) => void} toggle
  */
-
-const KNOWN = new Set(["valley", "steep", "minimum", "slide"]);
 
 /**
  * @param {HTMLElement} root
@@ -45,7 +46,7 @@ export function createControls(root, callbacks) {
 
   /** @type {Map<string, { input: HTMLInputElement, value: HTMLElement }>} */
   const toggleByName = new Map();
-  let toggleNames = "";
+  let toggleKey = "";
 
   /** @param {Event} event */
   const onToggle = (event) => {
@@ -58,13 +59,14 @@ export function createControls(root, callbacks) {
   stopButton.addEventListener("click", onStop);
   toggles.addEventListener("change", onToggle);
 
-  /** @param {string[]} names */
-  function rebuildToggles(names) {
+  /** @param {MarkerEntry[]} markers */
+  function rebuildToggles(markers) {
     toggleList.replaceChildren();
     toggleByName.clear();
-    for (const name of names) {
-      const label = htmlElement("label", { class: `lrw-toggle lrw-toggle--${KNOWN.has(name) ? name : "other"}` },
+    for (const { name, colorIndex, isDefault, tip } of markers) {
+      const label = htmlElement("label", { class: `lrw-toggle${isDefault ? " lrw-toggle--default" : ""}`, title: tip },
         toggleList);
+      label.style.setProperty("--lrw-marker", markerColor(colorIndex));
       const input = htmlElement("input", { type: "checkbox", "data-lrw-toggle": name }, label);
       htmlElement("span", { class: "lrw-swatch", "aria-hidden": "true" }, label);
       htmlElement("span", {}, label).textContent = name;
@@ -83,11 +85,11 @@ export function createControls(root, callbacks) {
     errorBox.hidden = !showError;
     setText(errorBox, showError ? `The range test failed: ${state.error || "no message"}` : "");
 
-    // Rebuilt only when the set of names changes, so a focused checkbox keeps its focus across redraws.
-    const key = state.names.join(",");
-    if (key !== toggleNames) {
-      toggleNames = key;
-      rebuildToggles(state.names);
+    // Rebuilt only when the markers change, so a focused checkbox keeps its focus across redraws.
+    const key = JSON.stringify(state.markers);
+    if (key !== toggleKey) {
+      toggleKey = key;
+      rebuildToggles(state.markers);
     }
     for (const [name, { input, value }] of toggleByName) {
       input.checked = state.visible.has(name);

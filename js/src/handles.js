@@ -24,6 +24,19 @@ import { formatLr } from "./format.js";
  * @property {(which: Which) => void} commit the drag or key press ended: send the final value now
  */
 
+/**
+ * The elements of one handle, and where it is drawn.
+ * @typedef {object} HandleParts
+ * @property {SVGElement} lineGroup
+ * @property {SVGElement} hitLine
+ * @property {SVGElement} line
+ * @property {SVGElement} knobGroup
+ * @property {SVGElement} knob
+ * @property {SVGElement} label
+ * @property {number} x the line's x in SVG pixels
+ * @property {(x: number) => void} setX
+ */
+
 const KNOB_WIDTH = 12;
 const KNOB_HEIGHT = 20;
 const LABEL_GAP = 8;
@@ -39,7 +52,10 @@ export function createHandles(chart, callbacks) {
   /** @type {(() => void)[]} */
   const cleanups = [];
 
-  /** @param {Which} which */
+  /**
+   * @param {Which} which
+   * @returns {HandleParts}
+   */
   function build(which) {
     const name = which === "lo" ? "lower" : "upper";
     const lineGroup = svgElement("g", { class: `lrw-handle lrw-handle--${which}`, display: "none" }, chart.handleLayer);
@@ -134,10 +150,8 @@ export function createHandles(chart, callbacks) {
   /** The drag in progress: which handle, where it started, and the grab point's offset from the line. */
   /** @type {{ which: Which, startX: number, decided: boolean, grabOffset: number } | null} */
   let active = null;
-  /** @type {Record<Which, ReturnType<typeof build>>} */
-  const handles = /** @type {any} */ ({});
-  handles.lo = build("lo");
-  handles.hi = build("hi");
+  /** @type {Record<Which, HandleParts>} */
+  const handles = { lo: build("lo"), hi: build("hi") };
 
   /**
    * @param {Which} which

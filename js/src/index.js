@@ -1,6 +1,6 @@
-// The anywidget view of lrwidget: wires the model (synced traits and custom messages, see lrwidget/view.py) to the
-// chart, the markers, the handles and the controls. Holds no training logic: every value it sends is validated in
-// Python, and a rejected one comes back as a model change that the view simply follows.
+// The anywidget view of lrwidget: wires the model (synced traits and custom messages, see lrwidget/widget/view.py)
+// to the chart, the markers, the handles and the controls. Holds no training logic: every value it sends is validated
+// in Python, and a rejected one comes back as a model change that the view simply follows.
 import { computeLayout, createChart, MIN_WIDTH } from "./chart.js";
 import { createControls } from "./controls.js";
 import { htmlElement } from "./dom.js";
@@ -8,38 +8,45 @@ import { snapHi, throttle } from "./drag.js";
 import { formatStatusLine } from "./format.js";
 import { createHandles } from "./handles.js";
 import { createMarkers } from "./markers.js";
-import { applyPointsMessage, clearSeries, emptySeries, finiteOrNull, seriesFromCurve, shouldRequestReplay } from "./store.js";
+import { markerEntries, markerSpecs, orderVisible, visibleNames } from "./registry.js";
+import {
+  applyPointsMessage, clearSeries, emptySeries, finiteOrNull, isRecord, seriesFromCurve, shouldRequestReplay,
+} from "./store.js";
 import { watchTheme } from "./theme.js";
+import { decodePoints } from "./wire.js";
 
 /**
  * The part of anywidget's model this view uses.
  * @typedef {object} Model
- * @property {(name: string) => any} get
+ * @property {(name: string) => unknown} get
  * @property {(name: string, value: unknown) => void} set
  * @property {() => void} save_changes
  * @property {(content: Record<string, unknown>) => void} send
- * @property {(event: string, callback: (...args: any[]) => void) => void} on
- * @property {(event: string, callback: (...args: any[]) => void) => void} off
+ * @property {(event: string, callback: Listener) => void} on
+ * @property {(event: string, callback: Listener) => void} off
+ */
+/**
+ * A model event listener: `change:*` gets (model, value), `msg:custom` gets (content, buffers).
+ * @typedef {(first: unknown, second: unknown) => void} Listener
  */
 /** @typedef {import("./chart.js").Layout} Layout */
 /** @typedef {import("./handles.js").Which} Which */
 /** @typedef {import("./handles.js").HandleView} HandleView */
-/** @typedef {import("./markers.js").MarkerSpec} MarkerSpec */
+/** @typedef {import("./registry.js").Suggestion} Suggestion */
 
 /** During a drag the kernel hears the handle's value at most this often; the view itself follows every move. */
 const SYNC_INTERVAL_MS = 50;
-/** Markers that always get a toggle; other names in `suggestions` get one too. */
-const DEFAULT_MARKERS = ["valley", "steep", "minimum", "slide"];
 
 /**
  * @param {{ model: Model, el: HTMLElement }} context
  * @returns {() => void} cleanup: removes every listener (model, DOM, observers) and the view's DOM
  */
 function render({ model, el }) {
+  const status = () => String(model.get("status") ?? "idle");
   // data-lm-suppress-shortcuts: JupyterLab's command-mode keys (arrows, Enter, d d…) must not act on a focused
   // handle, marker, button or checkbox; Lumino stops looking for shortcuts at an element carrying it.
   const root = htmlElement("div", {
-    class: "lrw-root", "data-lrw-root": "", "data-lrw-status": model.get("status"), "data-lm-suppress-shortcuts": "true",
+    class: "lrw-root", "data-lrw-root": "", "data-lrw-status": status(), "data-lm-suppress-shortcuts": "true",
   }, el);
   const controls = createControls(root, {
     run: () => model.send({ type: "run" }),
@@ -67,7 +74,13 @@ function render({ model, el }) {
 
   /** @param {string} name */
   const numberTrait = (name) => finiteOrNull(model.get(name));
-  const status = () => String(model.get("status") ?? "idle");
+  /** @returns {Record<string, Suggestion>} */
+  const suggestions = () => {
+    const value = model.get("suggestions");
+    return isRecord(value) ? /** @type {Record<string, Suggestion>} */ (value) : {};
+  };
+  const markerList = () => markerEntries(model.get("marker_registry"), suggestions());
+  const visible = () => visibleNames(model.get("visible_markers"), markerList());
   // A run in progress draws its live points; otherwise the finished `curve` (also what a saved notebook holds).
   const series = () => (status() === "running" && live.lrs.length > 0 ? live : curve ?? live);
 
@@ -103,16 +116,18 @@ function render({ model, el }) {
     const view = handleView();
     layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
     chart.draw(layout, data, emptyMessage());
-    markers.update(layout, markerSpecs());
+    const entries = markerList();
+    const shown = visible();
+    markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
     handles.update(layout, view);
-    const suggestions = model.get("suggestions") ?? {};
+    const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), model.get("progress") ?? {}, data.lrs.length),
+      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
       error: String(model.get("error") ?? ""),
-      names: [...new Set([...DEFAULT_MARKERS, ...Object.keys(suggestions)])],
-      visible: new Set(model.get("visible_markers") ?? []),
-      suggestions,
+      markers: entries,
+      visible: shown,
+      suggestions: suggestions(),
     });
     // A benchmark hook: what the last redraw cost in script time (layout and paint come after).
     root.setAttribute("data-lrw-last-redraw-ms", (performance.now() - started).toFixed(3));
@@ -123,41 +138,6 @@ function render({ model, el }) {
     if (status() === "running") return "Waiting for the first losses…";
     if (status() === "error") return "No losses to show.";
     return "Press Run to start the learning-rate range test.";
-  }
-
-  /** @returns {MarkerSpec[]} */
-  function markerSpecs() {
-    const suggestions = model.get("suggestions") ?? {};
-    /** @type {MarkerSpec[]} */
-    const specs = [];
-    for (const name of model.get("visible_markers") ?? []) {
-      const suggestion = suggestions[name];
-      const lr = finiteOrNull(suggestion?.lr);
-      if (lr === null) continue;
-      const point = Array.isArray(suggestion.point) ? suggestion.point : [];
-      const pointLr = finiteOrNull(point[0]) ?? lr;
-      const pointLoss = finiteOrNull(point[1]) ?? lossNear(pointLr);
-      if (pointLoss === null) continue;
-      specs.push({ name, lr, pointLr, pointLoss, tip: String(suggestion.tip ?? "") });
-    }
-    return specs;
-  }
-
-  /**
-   * The smoothed loss of the point nearest `lr` (for a suggestion sent without its point).
-   * @param {number} lr
-   * @returns {number | null}
-   */
-  function lossNear(lr) {
-    const data = series();
-    const target = Math.log10(lr);
-    let best = null;
-    let bestDistance = Infinity;
-    for (let i = 0; i < data.logLrs.length; i++) {
-      const distance = Math.abs(data.logLrs[i] - target);
-      if (data.losses[i] !== null && distance < bestDistance) [best, bestDistance] = [data.losses[i], distance];
-    }
-    return best;
   }
 
   // The kernel hears about handle moves at most every SYNC_INTERVAL_MS, and always at the end of an interaction.
@@ -197,7 +177,7 @@ function render({ model, el }) {
 
   /** @param {string} name */
   function snapHiToMarker(name) {
-    const lr = finiteOrNull(model.get("suggestions")?.[name]?.lr);
+    const lr = finiteOrNull(suggestions()[name]?.lr);
     if (lr === null) return;
     const view = handleView();
     const snapped = snapHi(lr, view);
@@ -209,14 +189,13 @@ function render({ model, el }) {
 
   /**
    * @param {string} name
-   * @param {boolean} visible
+   * @param {boolean} show
    */
-  function setMarkerVisible(name, visible) {
-    const current = new Set(model.get("visible_markers") ?? []);
-    if (visible) current.add(name);
+  function setMarkerVisible(name, show) {
+    const current = visible();
+    if (show) current.add(name);
     else current.delete(name);
-    const order = [...new Set([...DEFAULT_MARKERS, ...Object.keys(model.get("suggestions") ?? {}), ...current])];
-    model.set("visible_markers", order.filter((marker) => current.has(marker)));
+    model.set("visible_markers", orderVisible(markerList(), current));
     model.save_changes();
     schedule(true);
   }
@@ -228,20 +207,30 @@ function render({ model, el }) {
     model.send({ type: "replay" });
   }
 
-  /** @param {any} message */
-  function onMessage(message) {
-    if (!message || typeof message !== "object") return;
+  /**
+   * @param {unknown} message the JSON part of a custom message
+   * @param {unknown} buffers its binary part (DataView[] in JupyterLab)
+   */
+  function onMessage(message, buffers) {
+    if (!isRecord(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
       lastReplayAt = -Infinity;
       schedule(true);
     } else if (message.type === "points") {
-      if (applyPointsMessage(live, message) === "missed") requestReplay();
+      let delta;
+      try {
+        delta = decodePoints(message, Array.isArray(buffers) ? buffers : []);
+      } catch (error) {
+        console.error("lrwidget:", error); // a malformed message is dropped; the next replay repairs the curve
+        return;
+      }
+      if (applyPointsMessage(live, delta) === "missed") requestReplay();
       else schedule(true);
     }
   }
 
-  /** @type {[string, (...args: any[]) => void][]} */
+  /** @type {[string, Listener][]} */
   const subscriptions = [
     ["msg:custom", onMessage],
     ["change:status", () => {
@@ -252,10 +241,10 @@ function render({ model, el }) {
       curve = seriesFromCurve(model.get("curve"));
       schedule(true);
     }],
-    ...["error", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers"]
-      .map((name) => /** @type {[string, () => void]} */ ([`change:${name}`, () => schedule(true)])),
+    ...["error", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"]
+      .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(true)])),
     ...["lr_lo", "lr_hi", "n_groups"]
-      .map((name) => /** @type {[string, () => void]} */ ([`change:${name}`, () => schedule(false)])),
+      .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(false)])),
   ];
   for (const [event, callback] of subscriptions) model.on(event, callback);
 

@@ -1,25 +1,21 @@
 // Suggestion markers: a dot on the curve at the suggestion's point, its name and lr beside it, a tooltip with its
-// tip on hover or focus. Clicking (or Enter on) a marker asks for hi to snap to its lr.
+// tip on hover or focus. Clicking (or Enter on) a marker asks for hi to snap to its lr. Colours and emphasis come
+// from the spec (registry.js); stacking follows the display order, so the registry's last marker is drawn on top.
 import { setAttributes, setText, svgElement } from "./dom.js";
 import { formatLoss, formatLr } from "./format.js";
+import { markerColor } from "./registry.js";
 
 /** @typedef {import("./chart.js").Chart} Chart */
 /** @typedef {import("./chart.js").Layout} Layout */
 
-/**
- * @typedef {object} MarkerSpec
- * @property {string} name valley, steep, minimum, slide, …
- * @property {number} lr the suggested learning rate (what hi snaps to)
- * @property {number} pointLr where the dot sits (minimum's suggestion is a tenth of its point)
- * @property {number} pointLoss
- * @property {string} tip one sentence from Python
- */
+/** @typedef {import("./registry.js").MarkerSpec} MarkerSpec */
 
 const DOT_RADIUS = 5;
+/** The default marker (where the handles start) is drawn a little larger. */
+const DEFAULT_DOT_RADIUS = 6.5;
 const LABEL_GAP = 9;
 const LABEL_LINE_PX = 14;
 const LABEL_CHAR_PX = 6.4;
-const KNOWN = new Set(["valley", "steep", "minimum", "slide"]);
 
 /**
  * @param {Chart} chart
@@ -50,6 +46,7 @@ export function createMarkers(chart, tooltip, onSelect) {
     const hint = document.createElement("span");
     hint.className = "lrw-tooltip-hint";
     hint.textContent = "click to move the hi handle here";
+    if (marker.spec.isDefault) hint.textContent += " (the handles start at this one)";
     tooltip.append(hint);
     tooltip.hidden = false;
     // Beside the dot, on whichever side has room.
@@ -64,9 +61,7 @@ export function createMarkers(chart, tooltip, onSelect) {
 
   /** @param {string} name */
   function build(name) {
-    const kind = KNOWN.has(name) ? name : "other";
-    const group = svgElement("g", { class: `lrw-marker lrw-marker--${kind}`, tabindex: 0, role: "button" },
-      chart.markerLayer);
+    const group = svgElement("g", { class: "lrw-marker", tabindex: 0, role: "button" }, chart.markerLayer);
     const dot = svgElement("circle", { class: "lrw-marker-dot", r: DOT_RADIUS, cx: 0, cy: 0, "data-lrw-marker": name },
       group);
     const label = svgElement("text", { class: "lrw-marker-label" }, group);
@@ -114,6 +109,9 @@ export function createMarkers(chart, tooltip, onSelect) {
         markers.set(spec.name, marker);
       }
       marker.spec = spec;
+      marker.group.style.setProperty("--lrw-marker", markerColor(spec.colorIndex));
+      marker.group.classList.toggle("lrw-marker--default", spec.isDefault);
+      marker.dot.setAttribute("r", String(spec.isDefault ? DEFAULT_DOT_RADIUS : DOT_RADIUS));
       const x = layout.x.toPx(spec.pointLr);
       // A point off the loss scale still shows, pinned to the plot's edge.
       const y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
@@ -132,9 +130,22 @@ export function createMarkers(chart, tooltip, onSelect) {
       placed.push([x0, x0 + labelWidth, labelY - 7, labelY + 7]);
       setAttributes(marker.label, { x: x0 - x, y: labelY - y, "dominant-baseline": "middle" });
       marker.group.setAttribute("aria-label",
-        `${spec.name} suggestion ${formatLr(spec.lr, 3)}: ${spec.tip} Press Enter to move the hi handle here.`);
+        `${spec.name} suggestion${spec.isDefault ? " (default)" : ""} ${formatLr(spec.lr, 3)}: ${spec.tip} ` +
+        "Press Enter to move the hi handle here.");
     }
+    restack(specs);
     if (tipFor !== null) showTip(tipFor);
+  }
+
+  /**
+   * Puts the marker groups in display order (later ones on top), moving nodes only when the order changed: moving a
+   * focused node would blur it.
+   * @param {MarkerSpec[]} specs
+   */
+  function restack(specs) {
+    const groups = specs.map((spec) => markers.get(spec.name)?.group);
+    const inOrder = groups.every((group, i) => chart.markerLayer.children[i] === group);
+    if (!inOrder) for (const group of groups) if (group) chart.markerLayer.append(group);
   }
 
   return {

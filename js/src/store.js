@@ -18,10 +18,23 @@ export function finiteOrNull(value) {
 }
 
 /**
+ * A JSON object (not null, not an array): how a trait or message of dict type is recognised.
  * @param {unknown} value
- * @returns {unknown[]}
+ * @returns {value is Record<string, unknown>}
  */
-const asArray = (value) => (Array.isArray(value) ? value : []);
+export const isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * @param {unknown} value
+ * @returns {value is Float64Array | Float32Array}
+ */
+const isNumberArray = (value) => value instanceof Float64Array || value instanceof Float32Array;
+
+/**
+ * @param {unknown} value
+ * @returns {ArrayLike<unknown>} a plain or typed array as is, anything else as an empty array
+ */
+const asArray = (value) => (Array.isArray(value) || isNumberArray(value) ? value : []);
 
 /** @returns {Series} */
 export function emptySeries() {
@@ -31,9 +44,9 @@ export function emptySeries() {
 /**
  * Appends points to a series in place.
  * @param {Series} series
- * @param {unknown[]} lrs
- * @param {unknown[]} losses
- * @param {unknown[]} rawLosses may be shorter (or empty): missing raw losses are gaps
+ * @param {ArrayLike<unknown>} lrs
+ * @param {ArrayLike<unknown>} losses
+ * @param {ArrayLike<unknown>} rawLosses may be shorter (or empty): missing raw losses are gaps
  */
 function appendPoints(series, lrs, losses, rawLosses) {
   const count = Math.min(lrs.length, losses.length);
@@ -57,7 +70,7 @@ export function clearSeries(series) {
 }
 
 /**
- * Applies a `points` message `{start, lrs, losses, raw_losses}` in place.
+ * Applies decoded points `{start, lrs, losses, raw_losses}` (see wire.js; plain or typed arrays) in place.
  * - `start` equal to the number of points held: the expected delta, appended.
  * - `start` lower (a replay, or an overlap): the points from `start` on are replaced, so a replay answering an
  *   earlier request can never trigger another one.

@@ -502,8 +502,133 @@ function createChart(container) {
   return { svg, band, handleLayer, markerLayer, knobLayer, draw, lossDomainFor };
 }
 
+// src/store.js
+function finiteOrNull(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+var isNumberArray = (value) => value instanceof Float64Array || value instanceof Float32Array;
+var asArray = (value) => Array.isArray(value) || isNumberArray(value) ? value : [];
+function emptySeries() {
+  return { lrs: [], logLrs: [], losses: [], rawLosses: [], version: 0 };
+}
+function appendPoints(series, lrs, losses, rawLosses) {
+  const count = Math.min(lrs.length, losses.length);
+  for (let i = 0; i < count; i++) {
+    const lr = finiteOrNull(lrs[i]);
+    series.lrs.push(lr ?? NaN);
+    series.logLrs.push(lr !== null && lr > 0 ? Math.log10(lr) : NaN);
+    series.losses.push(finiteOrNull(losses[i]));
+    series.rawLosses.push(finiteOrNull(rawLosses[i]));
+  }
+  series.version++;
+}
+function clearSeries(series) {
+  series.lrs.length = series.logLrs.length = series.losses.length = series.rawLosses.length = 0;
+  series.version++;
+}
+function applyPointsMessage(series, message) {
+  const start = typeof message.start === "number" && message.start >= 0 ? Math.floor(message.start) : 0;
+  if (start > series.lrs.length) return "missed";
+  series.lrs.length = series.logLrs.length = series.losses.length = series.rawLosses.length = start;
+  appendPoints(series, asArray(message.lrs), asArray(message.losses), asArray(message.raw_losses));
+  return "applied";
+}
+function seriesFromCurve(curve) {
+  if (!curve || typeof curve !== "object") return null;
+  const { lrs, losses, raw_losses: rawLosses } = (
+    /** @type {Record<string, unknown>} */
+    curve
+  );
+  if (!Array.isArray(lrs) || !Array.isArray(losses) || Math.min(lrs.length, losses.length) === 0) return null;
+  const series = emptySeries();
+  appendPoints(series, lrs, losses, asArray(rawLosses));
+  return series;
+}
+function shouldRequestReplay(now, lastRequestAt, minIntervalMs = 1e3) {
+  return now - lastRequestAt >= minIntervalMs;
+}
+
+// src/registry.js
+function parseRegistry(registry) {
+  if (!Array.isArray(registry)) return [];
+  const entries = [];
+  const seen = /* @__PURE__ */ new Set();
+  registry.forEach((item, position) => {
+    if (!isRecord(item) || typeof item.name !== "string" || item.name === "") {
+      console.warn(`lrwidget: marker_registry[${position}] has no name, skipped:`, item);
+      return;
+    }
+    if (seen.has(item.name)) return;
+    seen.add(item.name);
+    const colorIndex = item.color_index;
+    const validIndex = typeof colorIndex === "number" && Number.isInteger(colorIndex) && colorIndex >= 0;
+    entries.push({
+      name: item.name,
+      tip: typeof item.tip === "string" ? item.tip : "",
+      colorIndex: validIndex ? colorIndex : position,
+      shownByDefault: item.shown_by_default === true,
+      isDefault: item.is_handle_default === true
+    });
+  });
+  return entries;
+}
+function markerEntries(registry, suggestions) {
+  const entries = parseRegistry(registry);
+  const known = new Set(entries.map((entry) => entry.name));
+  for (const name of Object.keys(suggestions)) {
+    if (known.has(name)) continue;
+    const tip = suggestions[name]?.tip;
+    entries.push({
+      name,
+      tip: typeof tip === "string" ? tip : "",
+      colorIndex: entries.length,
+      shownByDefault: false,
+      isDefault: false
+    });
+  }
+  return entries;
+}
+function visibleNames(visibleMarkers, entries) {
+  if (Array.isArray(visibleMarkers)) return new Set(visibleMarkers.filter((name) => typeof name === "string"));
+  return new Set(entries.filter((entry) => entry.shownByDefault).map((entry) => entry.name));
+}
+function orderVisible(entries, visible) {
+  return [.../* @__PURE__ */ new Set([...entries.map((entry) => entry.name), ...visible])].filter((name) => visible.has(name));
+}
+function markerSpecs(entries, suggestions, visible, series) {
+  const specs = [];
+  for (const entry of entries) {
+    const suggestion = suggestions[entry.name];
+    if (!visible.has(entry.name) || !suggestion) continue;
+    const lr = finiteOrNull(suggestion.lr);
+    if (lr === null) continue;
+    const point = Array.isArray(suggestion.point) ? suggestion.point : [];
+    const pointLr = finiteOrNull(point[0]) ?? lr;
+    const pointLoss = finiteOrNull(point[1]) ?? lossNear(series, pointLr);
+    if (pointLoss === null) continue;
+    const tip = entry.tip || (typeof suggestion.tip === "string" ? suggestion.tip : "");
+    const { name, colorIndex, isDefault } = entry;
+    specs.push({ name, lr, pointLr, pointLoss, tip, colorIndex, isDefault });
+  }
+  return specs;
+}
+function lossNear(series, lr) {
+  const target = Math.log10(lr);
+  let best = null;
+  let bestDistance = Infinity;
+  for (let i = 0; i < series.logLrs.length; i++) {
+    const loss = series.losses[i];
+    const distance = Math.abs(series.logLrs[i] - target);
+    if (loss !== null && distance < bestDistance) [best, bestDistance] = [loss, distance];
+  }
+  return best;
+}
+function markerColor(colorIndex) {
+  return `var(--lrw-marker-${colorIndex}, var(--lrw-marker-fallback))`;
+}
+
 // src/controls.js
-var KNOWN = /* @__PURE__ */ new Set(["valley", "steep", "minimum", "slide"]);
 function createControls(root, callbacks) {
   const toolbar = htmlElement("div", { class: "lrw-toolbar" }, root);
   const runButton = htmlElement("button", {
@@ -531,7 +656,7 @@ function createControls(root, callbacks) {
   const errorBox = htmlElement("div", { class: "lrw-error", role: "alert", "data-lrw-error": "" }, root);
   errorBox.hidden = true;
   const toggleByName = /* @__PURE__ */ new Map();
-  let toggleNames = "";
+  let toggleKey = "";
   const onToggle = (event) => {
     const input = (
       /** @type {HTMLInputElement} */
@@ -544,15 +669,16 @@ function createControls(root, callbacks) {
   runButton.addEventListener("click", onRun);
   stopButton.addEventListener("click", onStop);
   toggles.addEventListener("change", onToggle);
-  function rebuildToggles(names) {
+  function rebuildToggles(markers) {
     toggleList.replaceChildren();
     toggleByName.clear();
-    for (const name of names) {
+    for (const { name, colorIndex, isDefault, tip } of markers) {
       const label = htmlElement(
         "label",
-        { class: `lrw-toggle lrw-toggle--${KNOWN.has(name) ? name : "other"}` },
+        { class: `lrw-toggle${isDefault ? " lrw-toggle--default" : ""}`, title: tip },
         toggleList
       );
+      label.style.setProperty("--lrw-marker", markerColor(colorIndex));
       const input = htmlElement("input", { type: "checkbox", "data-lrw-toggle": name }, label);
       htmlElement("span", { class: "lrw-swatch", "aria-hidden": "true" }, label);
       htmlElement("span", {}, label).textContent = name;
@@ -568,10 +694,10 @@ function createControls(root, callbacks) {
     const showError = state.status === "error";
     errorBox.hidden = !showError;
     setText(errorBox, showError ? `The range test failed: ${state.error || "no message"}` : "");
-    const key = state.names.join(",");
-    if (key !== toggleNames) {
-      toggleNames = key;
-      rebuildToggles(state.names);
+    const key = JSON.stringify(state.markers);
+    if (key !== toggleKey) {
+      toggleKey = key;
+      rebuildToggles(state.markers);
     }
     for (const [name, { input, value }] of toggleByName) {
       input.checked = state.visible.has(name);
@@ -811,12 +937,7 @@ function createHandles(chart, callbacks) {
     };
   }
   let active = null;
-  const handles = (
-    /** @type {any} */
-    {}
-  );
-  handles.lo = build("lo");
-  handles.hi = build("hi");
+  const handles = { lo: build("lo"), hi: build("hi") };
   function setDragging(which, dragging) {
     handles[which].lineGroup.classList.toggle("lrw-dragging", dragging);
     handles[which].knobGroup.classList.toggle("lrw-dragging", dragging);
@@ -893,10 +1014,10 @@ function createHandles(chart, callbacks) {
 
 // src/markers.js
 var DOT_RADIUS = 5;
+var DEFAULT_DOT_RADIUS = 6.5;
 var LABEL_GAP2 = 9;
 var LABEL_LINE_PX = 14;
 var LABEL_CHAR_PX2 = 6.4;
-var KNOWN2 = /* @__PURE__ */ new Set(["valley", "steep", "minimum", "slide"]);
 function createMarkers(chart, tooltip, onSelect) {
   const markers = /* @__PURE__ */ new Map();
   let plotRight = 0;
@@ -915,6 +1036,7 @@ function createMarkers(chart, tooltip, onSelect) {
     const hint = document.createElement("span");
     hint.className = "lrw-tooltip-hint";
     hint.textContent = "click to move the hi handle here";
+    if (marker.spec.isDefault) hint.textContent += " (the handles start at this one)";
     tooltip.append(hint);
     tooltip.hidden = false;
     const onRight = marker.x + 16 + tooltip.offsetWidth < plotRight;
@@ -926,12 +1048,7 @@ function createMarkers(chart, tooltip, onSelect) {
     tooltip.hidden = true;
   };
   function build(name) {
-    const kind = KNOWN2.has(name) ? name : "other";
-    const group = svgElement(
-      "g",
-      { class: `lrw-marker lrw-marker--${kind}`, tabindex: 0, role: "button" },
-      chart.markerLayer
-    );
+    const group = svgElement("g", { class: "lrw-marker", tabindex: 0, role: "button" }, chart.markerLayer);
     const dot = svgElement(
       "circle",
       { class: "lrw-marker-dot", r: DOT_RADIUS, cx: 0, cy: 0, "data-lrw-marker": name },
@@ -982,6 +1099,9 @@ function createMarkers(chart, tooltip, onSelect) {
         markers.set(spec.name, marker);
       }
       marker.spec = spec;
+      marker.group.style.setProperty("--lrw-marker", markerColor(spec.colorIndex));
+      marker.group.classList.toggle("lrw-marker--default", spec.isDefault);
+      marker.dot.setAttribute("r", String(spec.isDefault ? DEFAULT_DOT_RADIUS : DOT_RADIUS));
       const x = layout.x.toPx(spec.pointLr);
       const y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
       marker.x = x;
@@ -1000,10 +1120,18 @@ function createMarkers(chart, tooltip, onSelect) {
       setAttributes(marker.label, { x: x0 - x, y: labelY - y, "dominant-baseline": "middle" });
       marker.group.setAttribute(
         "aria-label",
-        `${spec.name} suggestion ${formatLr(spec.lr, 3)}: ${spec.tip} Press Enter to move the hi handle here.`
+        `${spec.name} suggestion${spec.isDefault ? " (default)" : ""} ${formatLr(spec.lr, 3)}: ${spec.tip} Press Enter to move the hi handle here.`
       );
     }
+    restack(specs);
     if (tipFor !== null) showTip(tipFor);
+  }
+  function restack(specs) {
+    const groups = specs.map((spec) => markers.get(spec.name)?.group);
+    const inOrder = groups.every((group, i) => chart.markerLayer.children[i] === group);
+    if (!inOrder) {
+      for (const group of groups) if (group) chart.markerLayer.append(group);
+    }
   }
   return {
     update,
@@ -1012,51 +1140,6 @@ function createMarkers(chart, tooltip, onSelect) {
       markers.clear();
     }
   };
-}
-
-// src/store.js
-function finiteOrNull(value) {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
-}
-var asArray = (value) => Array.isArray(value) ? value : [];
-function emptySeries() {
-  return { lrs: [], logLrs: [], losses: [], rawLosses: [], version: 0 };
-}
-function appendPoints(series, lrs, losses, rawLosses) {
-  const count = Math.min(lrs.length, losses.length);
-  for (let i = 0; i < count; i++) {
-    const lr = finiteOrNull(lrs[i]);
-    series.lrs.push(lr ?? NaN);
-    series.logLrs.push(lr !== null && lr > 0 ? Math.log10(lr) : NaN);
-    series.losses.push(finiteOrNull(losses[i]));
-    series.rawLosses.push(finiteOrNull(rawLosses[i]));
-  }
-  series.version++;
-}
-function clearSeries(series) {
-  series.lrs.length = series.logLrs.length = series.losses.length = series.rawLosses.length = 0;
-  series.version++;
-}
-function applyPointsMessage(series, message) {
-  const start = typeof message.start === "number" && message.start >= 0 ? Math.floor(message.start) : 0;
-  if (start > series.lrs.length) return "missed";
-  series.lrs.length = series.logLrs.length = series.losses.length = series.rawLosses.length = start;
-  appendPoints(series, asArray(message.lrs), asArray(message.losses), asArray(message.raw_losses));
-  return "applied";
-}
-function seriesFromCurve(curve) {
-  if (!curve || typeof curve !== "object") return null;
-  const { lrs, losses, raw_losses: rawLosses } = (
-    /** @type {Record<string, unknown>} */
-    curve
-  );
-  if (!Array.isArray(lrs) || !Array.isArray(losses) || Math.min(lrs.length, losses.length) === 0) return null;
-  const series = emptySeries();
-  appendPoints(series, lrs, losses, asArray(rawLosses));
-  return series;
-}
-function shouldRequestReplay(now, lastRequestAt, minIntervalMs = 1e3) {
-  return now - lastRequestAt >= minIntervalMs;
 }
 
 // src/theme.js
@@ -1122,14 +1205,60 @@ function watchTheme(root) {
   };
 }
 
+// src/wire.js
+var LR_BYTES = 8;
+var LOSS_BYTES = 4;
+function asDataView(buffer) {
+  if (buffer instanceof DataView) return buffer;
+  if (ArrayBuffer.isView(buffer)) return new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  if (buffer instanceof ArrayBuffer) return new DataView(buffer);
+  return null;
+}
+function readFloat64(view, count) {
+  const values = new Float64Array(count);
+  for (let i = 0; i < count; i++) values[i] = view.getFloat64(i * LR_BYTES, true);
+  return values;
+}
+function readFloat32(view, count) {
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = view.getFloat32(i * LOSS_BYTES, true);
+  return values;
+}
+function decodePoints(content, buffers) {
+  const { start, count } = content;
+  if (typeof start !== "number" || !Number.isInteger(start) || start < 0) {
+    throw new Error(`points message: start must be an integer \u2265 0, got ${JSON.stringify(start)}`);
+  }
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+    throw new Error(`points message: count must be an integer \u2265 0, got ${JSON.stringify(count)}`);
+  }
+  const parts = ["lrs (float64)", "losses (float32)", "raw_losses (float32)"];
+  const views = parts.map((name, i) => {
+    const view = asDataView(buffers?.[i]);
+    const needed = count * (i === 0 ? LR_BYTES : LOSS_BYTES);
+    const what = `points message: buffer ${i}, ${name},`;
+    if (view === null) throw new Error(`${what} is missing (got ${buffers?.length ?? 0} buffers)`);
+    if (view.byteLength < needed) {
+      throw new Error(`${what} holds ${view.byteLength} bytes, expected ${needed} for ${count} points`);
+    }
+    return view;
+  });
+  return {
+    start,
+    lrs: readFloat64(views[0], count),
+    losses: readFloat32(views[1], count),
+    raw_losses: readFloat32(views[2], count)
+  };
+}
+
 // src/index.js
 var SYNC_INTERVAL_MS = 50;
-var DEFAULT_MARKERS = ["valley", "steep", "minimum", "slide"];
 function render({ model, el }) {
+  const status = () => String(model.get("status") ?? "idle");
   const root = htmlElement("div", {
     class: "lrw-root",
     "data-lrw-root": "",
-    "data-lrw-status": model.get("status"),
+    "data-lrw-status": status(),
     "data-lm-suppress-shortcuts": "true"
   }, el);
   const controls = createControls(root, {
@@ -1152,7 +1281,15 @@ function render({ model, el }) {
   let lastReplayAt = -Infinity;
   const pending = {};
   const numberTrait = (name) => finiteOrNull(model.get(name));
-  const status = () => String(model.get("status") ?? "idle");
+  const suggestions = () => {
+    const value = model.get("suggestions");
+    return isRecord(value) ? (
+      /** @type {Record<string, Suggestion>} */
+      value
+    ) : {};
+  };
+  const markerList = () => markerEntries(model.get("marker_registry"), suggestions());
+  const visible = () => visibleNames(model.get("visible_markers"), markerList());
   const series = () => status() === "running" && live.lrs.length > 0 ? live : curve ?? live;
   function handleView() {
     return {
@@ -1181,16 +1318,18 @@ function render({ model, el }) {
     const view = handleView();
     layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
     chart.draw(layout, data, emptyMessage());
-    markers.update(layout, markerSpecs());
+    const entries = markerList();
+    const shown = visible();
+    markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
     handles.update(layout, view);
-    const suggestions = model.get("suggestions") ?? {};
+    const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), model.get("progress") ?? {}, data.lrs.length),
+      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
       error: String(model.get("error") ?? ""),
-      names: [.../* @__PURE__ */ new Set([...DEFAULT_MARKERS, ...Object.keys(suggestions)])],
-      visible: new Set(model.get("visible_markers") ?? []),
-      suggestions
+      markers: entries,
+      visible: shown,
+      suggestions: suggestions()
     });
     root.setAttribute("data-lrw-last-redraw-ms", (performance.now() - started).toFixed(3));
     root.setAttribute("data-lrw-point-count", String(data.lrs.length));
@@ -1199,32 +1338,6 @@ function render({ model, el }) {
     if (status() === "running") return "Waiting for the first losses\u2026";
     if (status() === "error") return "No losses to show.";
     return "Press Run to start the learning-rate range test.";
-  }
-  function markerSpecs() {
-    const suggestions = model.get("suggestions") ?? {};
-    const specs = [];
-    for (const name of model.get("visible_markers") ?? []) {
-      const suggestion = suggestions[name];
-      const lr = finiteOrNull(suggestion?.lr);
-      if (lr === null) continue;
-      const point = Array.isArray(suggestion.point) ? suggestion.point : [];
-      const pointLr = finiteOrNull(point[0]) ?? lr;
-      const pointLoss = finiteOrNull(point[1]) ?? lossNear(pointLr);
-      if (pointLoss === null) continue;
-      specs.push({ name, lr, pointLr, pointLoss, tip: String(suggestion.tip ?? "") });
-    }
-    return specs;
-  }
-  function lossNear(lr) {
-    const data = series();
-    const target = Math.log10(lr);
-    let best = null;
-    let bestDistance = Infinity;
-    for (let i = 0; i < data.logLrs.length; i++) {
-      const distance = Math.abs(data.logLrs[i] - target);
-      if (data.losses[i] !== null && distance < bestDistance) [best, bestDistance] = [data.losses[i], distance];
-    }
-    return best;
   }
   const sync = throttle(() => {
     let changed = false;
@@ -1256,7 +1369,7 @@ function render({ model, el }) {
     schedule(false);
   }
   function snapHiToMarker(name) {
-    const lr = finiteOrNull(model.get("suggestions")?.[name]?.lr);
+    const lr = finiteOrNull(suggestions()[name]?.lr);
     if (lr === null) return;
     const view = handleView();
     const snapped = snapHi(lr, view);
@@ -1265,12 +1378,11 @@ function render({ model, el }) {
     model.save_changes();
     schedule(false);
   }
-  function setMarkerVisible(name, visible) {
-    const current = new Set(model.get("visible_markers") ?? []);
-    if (visible) current.add(name);
+  function setMarkerVisible(name, show) {
+    const current = visible();
+    if (show) current.add(name);
     else current.delete(name);
-    const order = [.../* @__PURE__ */ new Set([...DEFAULT_MARKERS, ...Object.keys(model.get("suggestions") ?? {}), ...current])];
-    model.set("visible_markers", order.filter((marker) => current.has(marker)));
+    model.set("visible_markers", orderVisible(markerList(), current));
     model.save_changes();
     schedule(true);
   }
@@ -1280,14 +1392,21 @@ function render({ model, el }) {
     lastReplayAt = now;
     model.send({ type: "replay" });
   }
-  function onMessage(message) {
-    if (!message || typeof message !== "object") return;
+  function onMessage(message, buffers) {
+    if (!isRecord(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
       lastReplayAt = -Infinity;
       schedule(true);
     } else if (message.type === "points") {
-      if (applyPointsMessage(live, message) === "missed") requestReplay();
+      let delta;
+      try {
+        delta = decodePoints(message, Array.isArray(buffers) ? buffers : []);
+      } catch (error) {
+        console.error("lrwidget:", error);
+        return;
+      }
+      if (applyPointsMessage(live, delta) === "missed") requestReplay();
       else schedule(true);
     }
   }
@@ -1301,12 +1420,12 @@ function render({ model, el }) {
       curve = seriesFromCurve(model.get("curve"));
       schedule(true);
     }],
-    ...["error", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers"].map((name) => (
-      /** @type {[string, () => void]} */
+    ...["error", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"].map((name) => (
+      /** @type {[string, Listener]} */
       [`change:${name}`, () => schedule(true)]
     )),
     ...["lr_lo", "lr_hi", "n_groups"].map((name) => (
-      /** @type {[string, () => void]} */
+      /** @type {[string, Listener]} */
       [`change:${name}`, () => schedule(false)]
     ))
   ];
