@@ -10,6 +10,7 @@ import { markerColor } from "./registry.js";
  * @property {string} status
  * @property {string} statusLine
  * @property {string} error
+ * @property {string} notice what deserves a word about a run that ended well enough (shown when there is no error)
  * @property {MarkerEntry[]} markers the markers that get a toggle, in display order
  * @property {Set<string>} visible
  * @property {Record<string, { lr?: unknown }>} suggestions
@@ -82,8 +83,11 @@ export function createControls(root, callbacks) {
     stopButton.disabled = !running;
     setText(statusLine, state.statusLine);
     const showError = state.status === "error";
-    errorBox.hidden = !showError;
-    setText(errorBox, showError ? `The range test failed: ${state.error || "no message"}` : "");
+    const showNotice = !showError && state.status !== "running" && state.notice !== "";
+    errorBox.hidden = !showError && !showNotice;
+    errorBox.classList.toggle("lrw-error--notice", showNotice);
+    errorBox.setAttribute("role", showError ? "alert" : "status");
+    setText(errorBox, showError ? `The range test failed: ${state.error || "no message"}` : showNotice ? state.notice : "");
 
     // Rebuilt only when the markers change, so a focused checkbox keeps its focus across redraws.
     const key = JSON.stringify(state.markers);

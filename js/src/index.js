@@ -125,6 +125,7 @@ function render({ model, el }) {
       status: status(),
       statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
       error: String(model.get("error") ?? ""),
+      notice: String(model.get("notice") ?? ""),
       markers: entries,
       visible: shown,
       suggestions: suggestions(),
@@ -241,7 +242,7 @@ function render({ model, el }) {
       curve = seriesFromCurve(model.get("curve"));
       schedule(true);
     }],
-    ...["error", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"]
+    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(true)])),
     ...["lr_lo", "lr_hi", "n_groups"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(false)])),

@@ -42,6 +42,19 @@ test("error: the message is shown in the error box", () => {
   view.unmount();
 });
 
+test("done with a notice: the notice is shown as a status, not an alert", () => {
+  const view = mount(doneState({ notice: "The loss went below 0: pass stop_div=False." }));
+  const box = view.find("[data-lrw-error]");
+  assert.equal(box.hidden, false);
+  assert.equal(box.getAttribute("role"), "status");
+  assert.ok(box.classList.contains("lrw-error--notice"));
+  assert.match(box.textContent ?? "", /stop_div=False/);
+  view.model.update({ status: "running", notice: "" });
+  frame();
+  assert.equal(box.hidden, true);
+  view.unmount();
+});
+
 test("a status change from Python redraws the buttons and the status hook", () => {
   const view = mount(idleState());
   view.model.update({ status: "running" });

@@ -692,8 +692,11 @@ function createControls(root, callbacks) {
     stopButton.disabled = !running;
     setText(statusLine, state.statusLine);
     const showError = state.status === "error";
-    errorBox.hidden = !showError;
-    setText(errorBox, showError ? `The range test failed: ${state.error || "no message"}` : "");
+    const showNotice = !showError && state.status !== "running" && state.notice !== "";
+    errorBox.hidden = !showError && !showNotice;
+    errorBox.classList.toggle("lrw-error--notice", showNotice);
+    errorBox.setAttribute("role", showError ? "alert" : "status");
+    setText(errorBox, showError ? `The range test failed: ${state.error || "no message"}` : showNotice ? state.notice : "");
     const key = JSON.stringify(state.markers);
     if (key !== toggleKey) {
       toggleKey = key;
@@ -1327,6 +1330,7 @@ function render({ model, el }) {
       status: status(),
       statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
       error: String(model.get("error") ?? ""),
+      notice: String(model.get("notice") ?? ""),
       markers: entries,
       visible: shown,
       suggestions: suggestions()
@@ -1420,7 +1424,7 @@ function render({ model, el }) {
       curve = seriesFromCurve(model.get("curve"));
       schedule(true);
     }],
-    ...["error", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"].map((name) => (
+    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"].map((name) => (
       /** @type {[string, Listener]} */
       [`change:${name}`, () => schedule(true)]
     )),
