@@ -2,8 +2,10 @@
 
     python benchmarks/streaming.py
 
-Prints, for runs of 200 and 800 points, the JSON bytes sent per point and the largest number of messages inside any
-one-second window. Deltas keep bytes per point flat as runs grow; the flush interval keeps messages ≤ 20/s.
+Prints, for runs of 200 and 800 points, the bytes sent per point (all messages, JSON and binary buffers; and the point
+deltas alone) and the largest number of messages inside any one-second window. Deltas keep bytes per point flat as runs
+grow; binary float arrays keep the points themselves at 16 bytes plus a small header per message; the publisher's
+period keeps messages ≤ 20/s.
 """
 from __future__ import annotations
 
@@ -29,7 +31,10 @@ def measure(num_it: int) -> dict[str, float]:
         result = widget.wait()
         elapsed = time.monotonic() - started
     points = len(result.lrs)
+    point_messages = [m for m in log.messages
+                      if m.data.get("method") == "custom" and m.data["content"].get("type") == "points"]
     return {
+        "point_bytes_per_point": sum(m.bytes for m in point_messages) / points,
         "points": points,
         "seconds": elapsed,
         "messages": len(log.messages),
@@ -40,10 +45,10 @@ def measure(num_it: int) -> dict[str, float]:
 
 def main() -> None:
     rows = [measure(200), measure(800)]
-    print("| points | run (s) | messages | bytes/point | max messages in 1 s |")
-    print("|---:|---:|---:|---:|---:|")
+    print("| points | run (s) | messages | bytes/point, all | bytes/point, point deltas | max messages in 1 s |")
+    print("|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['points']} | {row['seconds']:.1f} | {row['messages']} | {row['bytes_per_point']:.0f} "
+        print(f"| {row['points']} | {row['seconds']:.1f} | {row['messages']} | {row['bytes_per_point']:.0f} | {row['point_bytes_per_point']:.1f} "
               f"| {row['max_messages_per_s']} |")
     ratio = rows[1]["bytes_per_point"] / rows[0]["bytes_per_point"]
     print(f"\nbytes/point at 800 points ÷ at 200 points: {ratio:.2f} (1.0 = linear total; re-sending the list would be ~4)")

@@ -21,7 +21,7 @@ from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import LRCurveView, json_floats
 
 #: Recompute live markers only when the last computation took at most this fraction of the time since.
-MARKER_BUDGET = 20
+MARKER_BUDGET = 40
 MARKER_MIN_INTERVAL_S = 0.25
 #: The curve saved with the notebook keeps at most this many points (the extremes of each stretch, in order).
 SAVED_CURVE_MAX_POINTS = 2000
