@@ -6,6 +6,7 @@ or mixed precision slot in later as another step, without touching the range tes
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -61,14 +62,37 @@ def compute_loss(model: nn.Module, loss_func: LossFunc, batch: Any, device: torc
     return loss_func(predictions, target), predictions, target
 
 
+def check_plain_step(optimizer: Any) -> None:
+    """Raises TypeError, naming what is missing, if ``optimizer.step()`` cannot be called without arguments.
+
+    ``torch.optim.LBFGS.step(closure)`` re-evaluates the loss itself, several times per step; a step that calls
+    ``optimizer.step()`` once per batch (fastai's loop, and ours) would get torch's error at the first batch.
+    """
+    try:
+        signature = inspect.signature(optimizer.step)
+    except (TypeError, ValueError):  # a builtin without a readable signature: nothing to check
+        return
+    required = [parameter.name for parameter in signature.parameters.values()
+                if parameter.default is parameter.empty
+                and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)]
+    if required:
+        name = f"{type(optimizer).__module__}.{type(optimizer).__qualname__}"
+        raise TypeError(
+            f"{name}.step needs {', '.join(required)} (step({', '.join(required)})), but a training step calls "
+            "optimizer.step() once per batch, as fastai does. Use a first-order optimizer (SGD, Adam, AdamW), or "
+            "a custom step (range_test(..., step=...)) that calls optimizer.step(closure) itself"
+        )
+
+
 class SupervisedStep:
     """The plain step: zero the gradients, forward, loss, backward, optimizer step.
 
     Gradients are zeroed with ``set_to_none`` so that parameters of frozen layer groups keep ``grad=None``
-    and torch optimizers skip them.
+    and torch optimizers skip them. An optimizer whose step needs a closure (LBFGS) is refused at once.
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, loss_func: LossFunc) -> None:
+        check_plain_step(optimizer)
         self.model = model
         self.optimizer = optimizer
         self.loss_func = loss_func
