@@ -68,11 +68,13 @@ def check_plain_step(optimizer: Any) -> None:
     ``torch.optim.LBFGS.step(closure)`` re-evaluates the loss itself, several times per step; a step that calls
     ``optimizer.step()`` once per batch (fastai's loop, and ours) would get torch's error at the first batch.
     """
+    # The class's own step, not the instance's: an LR scheduler patches a wrapper onto the instance whose
+    # signature (through __wrapped__) is the unbound function's.
     try:
-        signature = inspect.signature(optimizer.step)
-    except (TypeError, ValueError):  # a builtin without a readable signature: nothing to check
+        parameters = list(inspect.signature(type(optimizer).step).parameters.values())[1:]  # after self
+    except (AttributeError, TypeError, ValueError):  # no step, or a builtin without a readable signature
         return
-    required = [parameter.name for parameter in signature.parameters.values()
+    required = [parameter.name for parameter in parameters
                 if parameter.default is parameter.empty
                 and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)]
     if required:
