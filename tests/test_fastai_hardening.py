@@ -54,7 +54,7 @@ def test_a_range_test_then_fit_one_cycle_trains_as_fit_one_cycle_alone(tmp_path)
         rng = learn.dls.train.rng
         if with_range_test:
             range_test(learn, num_it=15)  # more than one epoch of 6 batches: fastai replaces dls.train.rng twice
-            assert learn.dls.train.rng is rng
+            assert learn.dls.train.rng is rng and learn.opt is None  # as before the test
         with learn.no_bar(), learn.no_logging():
             learn.fit_one_cycle(2, 1e-2)
         return weights(learn)
@@ -77,7 +77,22 @@ def test_a_closure_optimizer_is_refused_before_training(tmp_path):
     before = weights(learn)
     with pytest.raises(TypeError, match="LBFGS.step needs closure"):
         range_test(learn)
-    assert torch.equal(before, weights(learn))
+    assert torch.equal(before, weights(learn)) and learn.opt is None
+
+
+class Explode(fastai_basics.Callback):
+    def after_batch(self):
+        if self.training and self.train_iter == 8:
+            raise RuntimeError("boom")
+
+
+def test_a_run_that_raises_in_fastais_loop_still_rewinds_the_loader_rng(tmp_path):
+    learn = fastai_learner(tmp_path, cbs=[Explode()])
+    rng = learn.dls.train.rng
+    state = rng.getstate()
+    with pytest.raises(RuntimeError, match="boom"):
+        range_test(learn)
+    assert learn.dls.train.rng is rng and rng.getstate() == state
 
 
 def test_a_negative_loss_stopped_as_diverged_carries_the_note(tmp_path):

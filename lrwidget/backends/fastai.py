@@ -90,22 +90,19 @@ class FastaiBackend(FastaiRecipe):
         learn = self.learn
         check_lr_range(start_lr, end_lr)
         check_num_it(num_it)
-        n_batches = _train_batches(learn.dls.train)  # before anything changes
-        if learn.opt is None:
-            learn.create_opt()  # as fastai's own fit (and lr_find) would
-        check_plain_step(_snapshot_target(learn.opt))
+        n_epoch = num_it // _train_batches(learn.dls.train) + 1  # fastai's lr_find: epochs enough for num_it
         finder = InMemoryLRFinder(start_lr=start_lr, end_lr=end_lr, num_it=num_it, stop_div=stop_div)
         streamer = PointStreamer(on_point, cancel)
-        n_epoch = num_it // n_batches + 1  # fastai's lr_find: enough epochs to cover num_it batches
-        # Every loader fit may touch (fastai's DataLoader replaces its rng at each epoch) is rewound too.
-        snapshot = TrainingSnapshot(learn.model, _snapshot_target(learn.opt), loaders=list(learn.dls.loaders))
         started = time.perf_counter()
+        had_no_optimizer = learn.opt is None
+        if had_no_optimizer:
+            learn.create_opt()  # as fastai's own fit (and lr_find) would
         try:
-            progress = getattr(learn, "progress", None)  # fastprogress bars cannot draw from a background thread
-            with learn.no_logging(), learn.removed_cbs([progress] if progress is not None else []):
-                learn.fit(n_epoch, cbs=[finder, streamer])
+            check_plain_step(_snapshot_target(learn.opt))
+            self._fit_and_restore(n_epoch, [finder, streamer])
         finally:
-            snapshot.restore()
+            if had_no_optimizer:
+                learn.opt = None  # the next fit builds it afresh, as it would have without the test
         if streamer.cancelled:
             reason = CANCELLED
         elif finder.diverged:
@@ -124,6 +121,18 @@ class FastaiBackend(FastaiRecipe):
         )
         add_warning(result, stop_div)
         return result
+
+    def _fit_and_restore(self, n_epoch: int, cbs: list[Any]) -> None:
+        """fastai's fit with the range test's callbacks; the model, optimizer and RNGs restored however it ends."""
+        learn = self.learn
+        # Every loader fit may touch (fastai's DataLoader replaces its rng at each epoch) is rewound too.
+        snapshot = TrainingSnapshot(learn.model, _snapshot_target(learn.opt), loaders=list(learn.dls.loaders))
+        try:
+            progress = getattr(learn, "progress", None)  # fastprogress bars cannot draw from a background thread
+            with learn.no_logging(), learn.removed_cbs([progress] if progress is not None else []):
+                learn.fit(n_epoch, cbs=cbs)
+        finally:
+            snapshot.restore()
 
     # ----- the schedule preview: fastai's own schedule function, at fastai's own positions ------------------------
     @property
