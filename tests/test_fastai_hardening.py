@@ -40,7 +40,7 @@ def fastai_learner(tmp_path, *, n: int = 96, bs: int = 16, drop_last: bool = Fal
 
 
 def range_test(learn, **kwargs):
-    settings = dict(start_lr=1e-7, end_lr=10, num_it=20, stop_div=True) | kwargs
+    settings = {"start_lr": 1e-7, "end_lr": 10, "num_it": 20, "stop_div": True} | kwargs
     return FastaiBackend(learn).range_test(**settings)
 
 

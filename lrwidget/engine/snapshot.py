@@ -129,7 +129,7 @@ class TrainingSnapshot:
         self.optimizer_state: list[tuple[torch.Tensor, dict[str, _Saved]]] = []
         self.param_groups: list[tuple[dict[str, Any], dict[str, _Saved]]] = []
         self.group_list: list[dict[str, Any]] = []
-        self.group_params: list[tuple[list[Any], list[Any]]] = []
+        self.group_params: list[tuple[dict[str, Any], list[Any], list[Any]]] = []
         if optimizer is not None:
             self._capture_optimizer(optimizer)
         self.rng = RngSnapshot()
@@ -142,7 +142,7 @@ class TrainingSnapshot:
             self.param_groups.append((group, {key: _Saved.of(value) for key, value in group.items() if key != "params"}))
         if isinstance(optimizer, torch.optim.Optimizer):  # add_param_group during the test is undone too
             self.group_list = list(optimizer.param_groups)
-            self.group_params = [(group["params"], list(group["params"])) for group in optimizer.param_groups]
+            self.group_params = [(group, group["params"], list(group["params"])) for group in optimizer.param_groups]
 
     def restore(self) -> None:
         """Restores module bindings, parameters, grads, buffers, flags, modes, optimizer state and hypers, and RNGs."""
@@ -164,8 +164,6 @@ class TrainingSnapshot:
     def _restore_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
         if self.group_list and [id(group) for group in optimizer.param_groups] != [id(group) for group in self.group_list]:
             optimizer.param_groups[:] = self.group_list
-        for params, contents in self.group_params:
-            params[:] = contents
         optimizer.state.clear()
         for param, state in self.optimizer_state:
             optimizer.state[param] = {key: saved.load() for key, saved in state.items()}
@@ -176,6 +174,9 @@ class TrainingSnapshot:
             if params is not None:
                 group["params"] = params
             group.update({key: saved.load() for key, saved in hypers.items()})
+        for group, param_list, contents in self.group_params:  # the very list, holding the same parameters
+            param_list[:] = contents
+            group["params"] = param_list
 
 
 def _hyper_dicts(optimizer: Any) -> list[dict[str, Any]]:
