@@ -70,6 +70,21 @@ def test_an_empty_train_loader_is_refused_before_anything_changes(tmp_path):
     assert learn.opt is None
 
 
+def test_a_train_loader_without_length_is_refused_clearly(tmp_path):
+    from fastai.data.load import DataLoader as FastaiDataLoader
+    from torch.utils.data import IterableDataset
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            yield from make_regression_data(n=32)
+
+    learn = fastai_learner(tmp_path)
+    learn.dls.loaders[0] = FastaiDataLoader(Stream(), bs=8)
+    with pytest.raises(ValueError, match=r"learn.dls.train \(DataLoader\) has no length"):
+        range_test(learn)
+    assert learn.opt is None
+
+
 def test_a_closure_optimizer_is_refused_before_training(tmp_path):
     from fastai.optimizer import OptimWrapper
 

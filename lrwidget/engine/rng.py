@@ -9,7 +9,8 @@ follows it (fastai issue 3013), every generator it may draw from is rewound afte
   A loader attribute is put back as the very object it was, with that object's state as it was.
 
 A ``torch.manual_seed(...)`` run in another cell while a test runs is undone by the rewind, like every other draw
-on those generators during the test.
+on those generators during the test. What lives in other processes is out of reach: the workers of a ``DataLoader``
+with ``persistent_workers=True`` keep the RNG states they advanced during the test.
 """
 from __future__ import annotations
 
