@@ -222,6 +222,14 @@ def test_a_rebound_buffer_and_everything_added_in_forward_are_undone():
     assert list(model.modules()) == modules_before and model.calls == 0
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+def test_a_torchscript_model_is_restored_too(regression_loader):
+    model = torch.jit.script(make_mlp())
+    before = flat_weights(model)
+    range_test(model, torch.optim.SGD(model.parameters()), nn.functional.mse_loss, regression_loader, num_it=8)
+    assert torch.equal(before, flat_weights(model))
+
+
 def test_a_param_group_added_during_the_test_is_removed():
     model = make_mlp()
     optimizer = torch.optim.SGD(model[0].parameters(), lr=0.1)

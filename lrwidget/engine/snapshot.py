@@ -89,6 +89,12 @@ class _ModuleBindings:
 _MISSING = object()
 
 
+def _binds_in_dicts(module: nn.Module) -> bool:
+    """Whether the module keeps its bindings in plain dicts (a TorchScript module keeps them in C++ instead)."""
+    return not isinstance(module, torch.jit.ScriptModule) and all(
+        isinstance(bindings, dict) for bindings in (module._parameters, module._buffers, module._modules))
+
+
 def _public_attributes(module: nn.Module) -> dict[str, Any]:
     """A module's own plain attributes, bar torch's private ones and ``training`` (restored with the modes)."""
     return {name: value for name, value in vars(module).items() if not name.startswith("_") and name != "training"}
@@ -124,7 +130,7 @@ class TrainingSnapshot:
             for param in _unique(list(model.parameters()) + _optimizer_params(optimizer))
         ]
         self.buffers = [_Saved.of(buffer) for buffer in _unique(model.buffers())]
-        self.bindings = [_ModuleBindings.of(module) for module in model.modules()]
+        self.bindings = [_ModuleBindings.of(module) for module in model.modules() if _binds_in_dicts(module)]
         self.modes = [(module, module.training) for module in model.modules()]
         self.optimizer_state: list[tuple[torch.Tensor, dict[str, _Saved]]] = []
         self.param_groups: list[tuple[dict[str, Any], dict[str, _Saved]]] = []
