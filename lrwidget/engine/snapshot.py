@@ -20,6 +20,7 @@ lr), so that the optimizer, hooks, CUDA graphs and the user's own references kee
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,7 @@ class _ModuleBindings:
         module = self.module
         for live, saved in ((module._parameters, self.parameters), (module._buffers, self.buffers),
                             (module._modules, self.submodules)):
-            if list(live) != list(saved) or any(live[name] is not value for name, value in saved.items()):
+            if list(live.keys()) != list(saved) or any(live[name] is not value for name, value in saved.items()):
                 live.clear()
                 live.update(saved)
         if module._non_persistent_buffers_set != self.non_persistent:
@@ -116,7 +117,7 @@ class TrainingSnapshot:
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, *,
-                 loaders: Any = ()) -> None:
+                 loaders: Iterable[Any] = ()) -> None:
         self.model = model
         self.optimizer = optimizer
         self.params = [
