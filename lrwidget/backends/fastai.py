@@ -7,8 +7,9 @@ The range test is fastai's ``lr_find`` itself (its ``LRFinder`` schedule, Record
 callback the user added: mixed precision, gradient accumulation, ...), so the curve is identical to
 ``learn.lr_find()`` under the same seed. Two things change:
 - a small callback streams each point to the widget and raises ``CancelFitException`` on Stop;
-- instead of fastai's save-to-file-and-load-on-clean-exit, the model, optimizer and RNGs are snapshotted in CPU RAM
-  and restored in ``finally``, so an interrupted or failing run loses nothing either.
+- instead of fastai's save-to-file-and-load-on-clean-exit, the model, optimizer, RNGs and the loaders' own RNGs are
+  snapshotted in CPU RAM and restored in ``finally``, so an interrupted or failing run loses nothing either, and the
+  training that follows runs as it would have without the test.
 """
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ import torch
 
 from lrwidget.train.plans import GroupSummary, PlannedPhase, fastai_phase_lrs, summarize_groups
 from lrwidget.engine import busy
-from lrwidget.engine.rangetest import CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult
+from lrwidget.engine.rangetest import (CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult, add_warning,
+                                      check_lr_range, check_num_it)
+from lrwidget.engine.step import check_plain_step
 from lrwidget.train.schedule import lrs_per_group
 from lrwidget.engine.snapshot import TrainingSnapshot
 from lrwidget.backends.recipe import FastaiRecipe
@@ -38,6 +41,20 @@ def is_fastai_learner(obj: Any) -> bool:
     """Whether ``obj`` is a fastai Learner, without importing fastai (if it is not imported, obj cannot be one)."""
     module = sys.modules.get("fastai.learner")
     return module is not None and isinstance(obj, module.Learner)
+
+
+def _train_batches(train: Any) -> int:
+    """The number of batches in fastai's train loader; a clear ValueError if there are none (or no length)."""
+    try:
+        n_batches = len(train)
+    except TypeError as error:
+        raise ValueError(f"learn.dls.train ({type(train).__name__}) has no length; fastai's training loop needs a "
+                         "sized loader (n items)") from error
+    if n_batches == 0:
+        details = ", ".join(f"{name}={getattr(train, name)!r}" for name in ("n", "bs", "drop_last") if hasattr(train, name))
+        raise ValueError(f"learn.dls.train has no batches (len 0; {details}); the range test needs at least one "
+                         "batch: use more training items, a smaller bs, or drop_last=False")
+    return n_batches
 
 
 def _snapshot_target(opt: Any) -> Any:
@@ -82,26 +99,28 @@ class FastaiBackend(FastaiRecipe):
         from lrwidget.backends.fastai_callbacks import InMemoryLRFinder, PointStreamer
 
         learn = self.learn
-        if learn.opt is None:
-            learn.create_opt()  # as fastai's own fit (and lr_find) would
+        check_lr_range(start_lr, end_lr)
+        check_num_it(num_it)
+        n_epoch = num_it // _train_batches(learn.dls.train) + 1  # fastai's lr_find: epochs enough for num_it
         finder = InMemoryLRFinder(start_lr=start_lr, end_lr=end_lr, num_it=num_it, stop_div=stop_div)
         streamer = PointStreamer(on_point, cancel)
-        n_epoch = num_it // len(learn.dls.train) + 1  # fastai's lr_find: enough epochs to cover num_it batches
-        snapshot = TrainingSnapshot(learn.model, _snapshot_target(learn.opt))
         started = time.perf_counter()
+        had_no_optimizer = learn.opt is None
+        if had_no_optimizer:
+            learn.create_opt()  # as fastai's own fit (and lr_find) would
         try:
-            progress = getattr(learn, "progress", None)  # fastprogress bars cannot draw from a background thread
-            with learn.no_logging(), learn.removed_cbs([progress] if progress is not None else []):
-                learn.fit(n_epoch, cbs=[finder, streamer])
+            check_plain_step(_snapshot_target(learn.opt))
+            self._fit_and_restore(n_epoch, [finder, streamer])
         finally:
-            snapshot.restore()
+            if had_no_optimizer:
+                learn.opt = None  # the next fit builds it afresh, as it would have without the test
         if streamer.cancelled:
             reason = CANCELLED
         elif finder.diverged:
             reason = DIVERGED
         else:
             reason = COMPLETED
-        return RangeTestResult(
+        result = RangeTestResult(
             lrs=[float(lr) for lr in learn.recorder.lrs],
             losses=[float(loss) for loss in learn.recorder.losses],
             raw_losses=streamer.raw_losses,
@@ -111,7 +130,20 @@ class FastaiBackend(FastaiRecipe):
             end_lr=float(end_lr),
             elapsed_s=time.perf_counter() - started,
         )
+        add_warning(result, stop_div)
+        return result
 
+    def _fit_and_restore(self, n_epoch: int, cbs: list[Any]) -> None:
+        """fastai's fit with the range test's callbacks; the model, optimizer and RNGs restored however it ends."""
+        learn = self.learn
+        # Every loader fit may touch (fastai's DataLoader replaces its rng at each epoch) is rewound too.
+        snapshot = TrainingSnapshot(learn.model, _snapshot_target(learn.opt), loaders=list(learn.dls.loaders))
+        try:
+            progress = getattr(learn, "progress", None)  # fastprogress bars cannot draw from a background thread
+            with learn.no_logging(), learn.removed_cbs([progress] if progress is not None else []):
+                learn.fit(n_epoch, cbs=cbs)
+        finally:
+            snapshot.restore()
 
     # ----- the schedule preview: fastai's own schedule function, at fastai's own positions ------------------------
     @property

@@ -6,9 +6,11 @@ It matches fastai 2.8's ``lr_find`` step for step:
 - after each step, the test stops as *diverged* if ``stop_div`` and the smoothed loss exceeds 4× the best smoothed
   loss so far (this point included), else as *completed* once ``num_it`` batches have run. The stopping batch is
   recorded. A NaN loss does not stop the test, as in fastai;
-- the loader is cycled when it runs out, and no validation runs.
+- the loader is cycled when it runs out (see :mod:`lrwidget.engine.loaders`), and no validation runs.
 
-Unlike fastai, everything the test changes is restored from a CPU snapshot in ``finally``, whatever ends the test.
+Unlike fastai, everything the test changes is restored from a CPU snapshot in ``finally``, whatever ends the test,
+the loader's own random number generators included. Where fastai's stop rule reads wrongly (a loss at or below 0,
+NaN), the result carries a note (see :mod:`lrwidget.engine.diagnosis`).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import ctypes
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
@@ -26,6 +29,8 @@ import torch
 from torch import nn
 
 from lrwidget.engine import busy
+from lrwidget.engine.diagnosis import RangeTestWarning, explain_stop
+from lrwidget.engine.loaders import cycle_batches, loader_length
 from lrwidget.engine.snapshot import TrainingSnapshot
 from lrwidget.engine.step import LossFunc, SupervisedStep, TrainStep
 from lrwidget.suggest import SuggestedLRs, suggest_lrs, valley
@@ -51,6 +56,11 @@ class RangeTestResult:
 
     ``losses`` are the smoothed losses (what fastai records and plots); ``raw_losses`` are the per-batch losses.
     ``stop_reason`` is one of ``"completed"``, ``"diverged"`` or ``"cancelled"``.
+
+    ``warning`` is None, or a sentence for the user when the stop reason alone would mislead: a run stopped as
+    "diverged" although the best smoothed loss was at or below 0 (fastai's ``4 × best`` rule misfires there; it says
+    to pass ``stop_div=False`` or check the loss), a loss that was NaN or inf from the first step, or a loss that
+    turned NaN while ``stop_div`` could not see it. The same sentence is emitted as a :class:`RangeTestWarning`.
     """
 
     lrs: list[float] = field(default_factory=list)
@@ -61,6 +71,7 @@ class RangeTestResult:
     start_lr: float = 1e-7
     end_lr: float = 10.0
     elapsed_s: float = 0.0
+    warning: str | None = None
 
     @property
     def points(self) -> list[RangeTestPoint]:
@@ -135,30 +146,44 @@ def range_test(
         model: the model to train; it is left exactly as it was.
         optimizer: its optimizer; every param group gets the test's LR at each step.
         loss_func: ``loss_func(predictions, target)``; batches are ``(inputs..., target)``.
-        train_dl: any iterable of batches; cycled when it runs out.
-        start_lr, end_lr: the LR range, ``0 < start_lr < end_lr``, both finite.
+        train_dl: any iterable of batches, sized or not; iterated again when it runs out. A one-shot iterator
+            (a generator) must give all the batches the test needs.
+        start_lr, end_lr: the LR range, ``0 < start_lr < end_lr``, both finite, with every LR of the schedule
+            finite.
         num_it: the number of steps (at least 1; values below 6 are raised to 6, as in fastai).
         stop_div: stop once the smoothed loss exceeds 4× its best.
         on_point: called with a :class:`RangeTestPoint` after every step.
         cancel: a ``threading.Event``; when set, the test stops before the next step.
-        step: a custom training step (see :mod:`lrwidget.step`); default: forward, backward, ``optimizer.step()``.
+        step: a custom training step (see :mod:`lrwidget.engine.step`); default: forward, backward,
+            ``optimizer.step()`` (which refuses an optimizer whose step needs a closure, such as LBFGS).
 
     Returns:
         A :class:`RangeTestResult`. If training raises, everything is restored and the exception is re-raised.
+        A run whose stop reason would mislead also emits a :class:`RangeTestWarning` (see ``result.warning``).
     """
     _check_range_arguments(model, optimizer, loss_func, train_dl, start_lr, end_lr, num_it, on_point, cancel)
     run_steps = max(int(num_it), MIN_NUM_IT)
     train_step = step if step is not None else SupervisedStep(model, optimizer, loss_func)
     result = RangeTestResult(num_it=int(num_it), start_lr=float(start_lr), end_lr=float(end_lr))
-    snapshot = TrainingSnapshot(model, optimizer)
+    snapshot = TrainingSnapshot(model, optimizer, loaders=[train_dl])
     started = time.perf_counter()
     try:
         model.train()
-        result.stop_reason = _run(train_step, optimizer, _cycle(train_dl), result, run_steps, stop_div, on_point, cancel)
+        batches = cycle_batches(train_dl, int(num_it), run_steps)
+        result.stop_reason = _run(train_step, optimizer, batches, result, run_steps, stop_div, on_point, cancel)
     finally:
         result.elapsed_s = time.perf_counter() - started
         snapshot.restore()
+    add_warning(result, stop_div)
     return result
+
+
+def add_warning(result: RangeTestResult, stop_div: bool) -> None:
+    """Sets ``result.warning`` when the stop reason alone would mislead, and emits it as a RangeTestWarning."""
+    result.warning = explain_stop(result.lrs, result.losses, result.raw_losses,
+                                  diverged=result.stop_reason == DIVERGED, stop_div=stop_div)
+    if result.warning is not None:
+        warnings.warn(result.warning, RangeTestWarning, stacklevel=3)
 
 
 def _run(
@@ -205,17 +230,6 @@ def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
             group["lr"] = lr
 
 
-def _cycle(train_dl: Iterable[Any]) -> Iterator[Any]:
-    """Batches from the loader, starting a new pass (reshuffled, as a new epoch) whenever one ends."""
-    while True:
-        empty = True
-        for batch in train_dl:
-            empty = False
-            yield batch
-        if empty:
-            raise ValueError("train_dl yielded no batches; the range test needs at least one batch")
-
-
 def _check_range_arguments(
     model: Any,
     optimizer: Any,
@@ -238,7 +252,7 @@ def _check_range_arguments(
         raise TypeError(f"loss_func must be callable as loss_func(predictions, target), got {loss_func!r}")
     if not isinstance(train_dl, Iterable):
         raise TypeError(f"train_dl must be an iterable of batches (a DataLoader), got {type(train_dl).__name__}")
-    if hasattr(train_dl, "__len__") and len(train_dl) == 0:
+    if loader_length(train_dl) == 0:
         raise ValueError("train_dl is empty (len 0); the range test needs at least one batch")
     check_lr_range(start_lr, end_lr)
     check_num_it(num_it)
@@ -255,12 +269,21 @@ def check_num_it(num_it: Any) -> None:
 
 
 def check_lr_range(start_lr: Any, end_lr: Any) -> None:
-    """Raises ValueError unless ``0 < start_lr < end_lr`` and both are finite real numbers."""
+    """Raises ValueError unless ``0 < start_lr < end_lr``, both finite real numbers, and the schedule is finite.
+
+    The schedule ``start_lr * (end_lr / start_lr) ** (k / num_it)`` needs the ratio finite: ``1e-7`` to ``1e308``
+    or ``1e-300`` to ``1e300`` overflow it and would train at inf. With a finite ratio every LR lies in
+    ``[start_lr, end_lr)``, finite and above 0.
+    """
     for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
         if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     if start_lr >= end_lr:
         raise ValueError(f"start_lr must be below end_lr, got start_lr={start_lr!r} >= end_lr={end_lr!r}")
+    ratio = float(end_lr) / float(start_lr)
+    if not math.isfinite(ratio):
+        raise ValueError(f"end_lr / start_lr must be a finite number, got {end_lr!r} / {start_lr!r} = {ratio}: "
+                         "the schedule's LRs would overflow to inf; narrow the range")
 
 
 __all__: Sequence[str] = ["range_test", "RangeTestResult", "RangeTestPoint", "LossSmoother", "exponential_lr"]

@@ -6,9 +6,12 @@ in CPU memory (so a GPU model never needs a second copy on the GPU, and no file 
 
 What is captured:
 - every parameter's and buffer's values (non-persistent buffers too) and every parameter's ``.grad``;
+- what each module binds: its parameters, buffers and submodules by name, which buffers are non-persistent, and its
+  public plain attributes. A forward that rebinds a buffer (``self.running = 0.9 * self.running + ...``) or registers
+  a new one during the test is undone: the old object is bound again, the new one removed;
 - ``requires_grad`` of every parameter and the train/eval mode of every module;
-- the optimizer's per-parameter state and every param group's hyper-parameters;
-- the torch (CPU and initialised CUDA devices), Python and NumPy random number generator states, so that a range
+- the optimizer's param groups (which groups, which parameters), per-parameter state and hyper-parameters;
+- the random number generator states, global and the loader's own (see :mod:`lrwidget.engine.rng`), so that a range
   test never changes the training that follows it (fastai issue 3013).
 
 Every tensor is restored into its original object with ``copy_`` (parameters, grads, buffers, optimizer state, a tensor
@@ -17,13 +20,14 @@ lr), so that the optimizer, hooks, CUDA graphs and the user's own references kee
 from __future__ import annotations
 
 import copy
-import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
+
+from lrwidget.engine.rng import LoaderRngSnapshot, RngSnapshot
 
 
 @dataclass
@@ -49,6 +53,55 @@ class _Saved:
 
 
 @dataclass
+class _ModuleBindings:
+    """What one module binds by name, as shallow copies: the bound objects themselves, not their contents."""
+
+    module: nn.Module
+    parameters: dict[str, Any]
+    buffers: dict[str, Any]
+    submodules: dict[str, Any]
+    non_persistent: set[str]
+    attributes: dict[str, Any]
+
+    @classmethod
+    def of(cls, module: nn.Module) -> _ModuleBindings:
+        return cls(module, dict(module._parameters), dict(module._buffers), dict(module._modules),
+                   set(module._non_persistent_buffers_set), _public_attributes(module))
+
+    def restore(self) -> None:
+        """Binds every name to the object it held, in the same dicts, and drops names added since."""
+        module = self.module
+        for live, saved in ((module._parameters, self.parameters), (module._buffers, self.buffers),
+                            (module._modules, self.submodules)):
+            if list(live.keys()) != list(saved) or any(live[name] is not value for name, value in saved.items()):
+                live.clear()
+                live.update(saved)
+        if module._non_persistent_buffers_set != self.non_persistent:
+            module._non_persistent_buffers_set.clear()
+            module._non_persistent_buffers_set.update(self.non_persistent)
+        attributes = module.__dict__
+        for name in [name for name in _public_attributes(module) if name not in self.attributes]:
+            del attributes[name]
+        for name, value in self.attributes.items():
+            if attributes.get(name, _MISSING) is not value:
+                attributes[name] = value  # straight into __dict__: a plain attribute, not a registration
+
+
+_MISSING = object()
+
+
+def _binds_in_dicts(module: nn.Module) -> bool:
+    """Whether the module keeps its bindings in plain dicts (a TorchScript module keeps them in C++ instead)."""
+    return not isinstance(module, torch.jit.ScriptModule) and all(
+        isinstance(bindings, dict) for bindings in (module._parameters, module._buffers, module._modules))
+
+
+def _public_attributes(module: nn.Module) -> dict[str, Any]:
+    """A module's own plain attributes, bar torch's private ones and ``training`` (restored with the modes)."""
+    return {name: value for name, value in vars(module).items() if not name.startswith("_") and name != "training"}
+
+
+@dataclass
 class _ParamRecord:
     param: torch.Tensor
     values: _Saved
@@ -56,32 +109,15 @@ class _ParamRecord:
     requires_grad: bool
 
 
-class RngSnapshot:
-    """The state of every random number generator a training step may draw from."""
-
-    def __init__(self) -> None:
-        self.torch_cpu = torch.get_rng_state()
-        # Only devices that are already initialised: asking for CUDA state must not start CUDA on a CPU run.
-        self.torch_cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
-        self.python = random.getstate()
-        self.numpy = np.random.get_state()
-
-    def restore(self) -> None:
-        """Puts every generator back to the captured state."""
-        torch.set_rng_state(self.torch_cpu)
-        if self.torch_cuda is not None:
-            torch.cuda.set_rng_state_all(self.torch_cuda)
-        random.setstate(self.python)
-        np.random.set_state(self.numpy)
-
-
 class TrainingSnapshot:
     """A CPU copy of a model, its optimizer and the RNGs, restorable bit for bit.
 
-    Use it as ``snap = TrainingSnapshot(model, optimizer)`` and ``snap.restore()`` in a ``finally`` block.
+    Use it as ``snap = TrainingSnapshot(model, optimizer, loaders=[train_dl])`` and ``snap.restore()`` in a
+    ``finally`` block. ``loaders`` are the data loaders the test iterates: their own generators are rewound too.
     """
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None) -> None:
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, *,
+                 loaders: Iterable[Any] = ()) -> None:
         self.model = model
         self.optimizer = optimizer
         self.params = [
@@ -95,21 +131,30 @@ class TrainingSnapshot:
             for param in _unique(list(model.parameters()) + _optimizer_params(optimizer))
         ]
         self.buffers = [_Saved.of(buffer) for buffer in _unique(model.buffers())]
+        self.bindings = [_ModuleBindings.of(module) for module in model.modules() if _binds_in_dicts(module)]
         self.modes = [(module, module.training) for module in model.modules()]
         self.optimizer_state: list[tuple[torch.Tensor, dict[str, _Saved]]] = []
         self.param_groups: list[tuple[dict[str, Any], dict[str, _Saved]]] = []
+        self.group_list: list[dict[str, Any]] = []
+        self.group_params: list[tuple[dict[str, Any], list[Any], list[Any]]] = []
         if optimizer is not None:
             self._capture_optimizer(optimizer)
         self.rng = RngSnapshot()
+        self.loader_rng = LoaderRngSnapshot(loaders)
 
     def _capture_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
         for param, state in optimizer.state.items():
             self.optimizer_state.append((param, {key: _Saved.of(value) for key, value in state.items()}))
         for group in _hyper_dicts(optimizer):
             self.param_groups.append((group, {key: _Saved.of(value) for key, value in group.items() if key != "params"}))
+        if isinstance(optimizer, torch.optim.Optimizer):  # add_param_group during the test is undone too
+            self.group_list = list(optimizer.param_groups)
+            self.group_params = [(group, group["params"], list(group["params"])) for group in optimizer.param_groups]
 
     def restore(self) -> None:
-        """Restores parameters, grads, buffers, flags, modes, optimizer state and hypers, and RNG states."""
+        """Restores module bindings, parameters, grads, buffers, flags, modes, optimizer state and hypers, and RNGs."""
+        for bindings in self.bindings:
+            bindings.restore()
         for record in self.params:
             record.values.load()
             record.param.requires_grad_(record.requires_grad)
@@ -121,8 +166,11 @@ class TrainingSnapshot:
         if self.optimizer is not None:
             self._restore_optimizer(self.optimizer)
         self.rng.restore()
+        self.loader_rng.restore()
 
     def _restore_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
+        if self.group_list and [id(group) for group in optimizer.param_groups] != [id(group) for group in self.group_list]:
+            optimizer.param_groups[:] = self.group_list
         optimizer.state.clear()
         for param, state in self.optimizer_state:
             optimizer.state[param] = {key: saved.load() for key, saved in state.items()}
@@ -133,6 +181,9 @@ class TrainingSnapshot:
             if params is not None:
                 group["params"] = params
             group.update({key: saved.load() for key, saved in hypers.items()})
+        for group, param_list, contents in self.group_params:  # the very list, holding the same parameters
+            param_list[:] = contents
+            group["params"] = param_list
 
 
 def _hyper_dicts(optimizer: Any) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ or mixed precision slot in later as another step, without touching the range tes
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -23,10 +24,10 @@ class TrainStep(Protocol):
 
 def model_device(model: nn.Module) -> torch.device:
     """The device of the model's first parameter (or buffer); CPU for a model with neither."""
-    for tensor in model.parameters():
-        return tensor.device
-    for tensor in model.buffers():
-        return tensor.device
+    for parameter in model.parameters():
+        return parameter.device
+    for buffer in model.buffers():
+        return buffer.device
     return torch.device("cpu")
 
 
@@ -61,14 +62,39 @@ def compute_loss(model: nn.Module, loss_func: LossFunc, batch: Any, device: torc
     return loss_func(predictions, target), predictions, target
 
 
+def check_plain_step(optimizer: Any) -> None:
+    """Raises TypeError, naming what is missing, if ``optimizer.step()`` cannot be called without arguments.
+
+    ``torch.optim.LBFGS.step(closure)`` re-evaluates the loss itself, several times per step; a step that calls
+    ``optimizer.step()`` once per batch (fastai's loop, and ours) would get torch's error at the first batch.
+    """
+    # The class's own step, not the instance's: an LR scheduler patches a wrapper onto the instance whose
+    # signature (through __wrapped__) is the unbound function's.
+    try:
+        parameters = list(inspect.signature(type(optimizer).step).parameters.values())[1:]  # after self
+    except (AttributeError, TypeError, ValueError):  # no step, or a builtin without a readable signature
+        return
+    required = [parameter.name for parameter in parameters
+                if parameter.default is parameter.empty
+                and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)]
+    if required:
+        name = f"{type(optimizer).__module__}.{type(optimizer).__qualname__}"
+        raise TypeError(
+            f"{name}.step needs {', '.join(required)} (step({', '.join(required)})), but a training step calls "
+            "optimizer.step() once per batch, as fastai does. Use a first-order optimizer (SGD, Adam, AdamW), or "
+            "a custom step (range_test(..., step=...)) that calls optimizer.step(closure) itself"
+        )
+
+
 class SupervisedStep:
     """The plain step: zero the gradients, forward, loss, backward, optimizer step.
 
     Gradients are zeroed with ``set_to_none`` so that parameters of frozen layer groups keep ``grad=None``
-    and torch optimizers skip them.
+    and torch optimizers skip them. An optimizer whose step needs a closure (LBFGS) is refused at once.
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, loss_func: LossFunc) -> None:
+        check_plain_step(optimizer)
         self.model = model
         self.optimizer = optimizer
         self.loss_func = loss_func
