@@ -9,7 +9,7 @@ import ipywidgets
 import torch
 
 from lrwidget.backends import TorchBackend, backend_for
-from lrwidget.suggest.markers import DEFAULT_HANDLE_METHOD, marker_suggestions
+from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
 from lrwidget.train.plans import PREVIEW_CALLS, PlannedPhase
 from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
 from lrwidget.engine.rangetest import CANCELLED, MIN_NUM_IT, RangeTestResult, check_lr_range, check_num_it
@@ -216,7 +216,7 @@ class LRWidget(ipywidgets.VBox):
                 "lrs": result.lrs, "losses": json_floats(result.losses), "raw_losses": json_floats(result.raw_losses)
             }
             self.view.suggestions = markers
-            default = next((markers[name]["lr"] for name in (DEFAULT_HANDLE_METHOD, "valley") if name in markers), None)
+            default = handle_default_lr(markers)
             if not self._handles_moved and default is not None:
                 self._set_default_handles(default)
             self.view.status = "stopped" if result.stop_reason == CANCELLED else "done"
