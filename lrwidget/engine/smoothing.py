@@ -16,6 +16,10 @@ class LossSmoother:
     ``avg / (1 - beta**count)``, so the smoothed losses are fastai's bit for bit by construction (the parity test
     checks them against ``AvgSmoothLoss``). NaN and inf propagate, and overflow gives inf, as in fastai.
 
+    The tensors live on the CPU, since callers pass the loss as a Python float. fastai keeps its average on the
+    loss's device, and on CUDA torch divides by a Python scalar as a multiplication by its reciprocal, so fastai's own
+    values on a GPU can differ from its CPU values, and from these, in the last bit.
+
     Examples:
         >>> smoother = LossSmoother()
         >>> smoother.add(2.0), smoother.add(1.0)  # float32 rounding shows: fastai's first value is not 2.0 either
