@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import functools
 import sys
 import time
 import timeit
@@ -77,11 +78,11 @@ def per_call_rows(number: int) -> list[list[str]]:
         optimizer.step()
         return loss.item()
 
-    calls = {name: smoother().add for name, smoother in CONTENDERS.items()}
+    pieces = [(f"{name}: add", functools.partial(smoother().add, 0.5), number)
+              for name, smoother in CONTENDERS.items()]
+    pieces.append(("bare step (zero_grad, fwd, loss, bwd, step, item)", bare_step, number // 100))
     rows = []
-    for name, call in [*((f"{name}: add", lambda add=add: add(0.5)) for name, add in calls.items()),
-                       ("bare step (zero_grad, fwd, loss, bwd, step, item)", bare_step)]:
-        calls_per_repeat = number // 100 if "bare" in name else number
+    for name, call, calls_per_repeat in pieces:
         best = min(timeit.repeat(call, timer=time.process_time, number=calls_per_repeat, repeat=7)) / calls_per_repeat
         rows.append([name, f"{best * 1e6:.2f}"])
     return rows
