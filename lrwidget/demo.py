@@ -13,7 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from lrwidget.train.learner import Learner, accuracy
-from lrwidget.suggest.markers import MARKER_TIPS
+from lrwidget.suggest.markers import MARKERS_BY_NAME
 from lrwidget.suggest import minimum, slide, steep, valley
 
 N_CLASSES = 10
@@ -81,7 +81,7 @@ def main() -> None:
     print(f"Range test: {len(result.lrs)} steps from {result.start_lr:g} to {result.end_lr:g} "
           f"({result.stop_reason}, {result.elapsed_s:.1f} s).\nSuggested learning rates:")
     for name, lr in suggestions._asdict().items():
-        print(f"  {name:<8} {lr:.2e}  {MARKER_TIPS.get(name, '')}")
+        print(f"  {name:<8} {lr:.2e}  {MARKERS_BY_NAME[name].tip}")
     print(f"\nfine_tune(2, base_lr={suggestions.valley:.2e}):")
     learn.fine_tune(2, base_lr=suggestions.valley)
     valid_loss, valid_accuracy = learn.validate()

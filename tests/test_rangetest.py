@@ -15,7 +15,8 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from lrwidget import range_test
-from lrwidget.engine.rangetest import LossSmoother, exponential_lr
+from lrwidget.engine.rangetest import exponential_lr
+from lrwidget.engine.smoothing import LossSmoother
 
 from .conftest import make_mlp, make_regression_data
 
@@ -34,6 +35,23 @@ def test_smoother_is_bit_identical_to_fastai_avg_smooth_loss(losses):
     for loss in losses:
         theirs.accumulate(type("L", (), {"loss": torch.tensor(loss, dtype=torch.float32)})())
         np.testing.assert_array_equal(ours.add(loss), theirs.value.item())
+
+
+def test_smoother_keeps_fastais_bits_over_a_long_run_of_float64_losses():
+    # float64 losses (a float64 model's .item()) are rounded to float32 first, as fastai's float32 state forces;
+    # 3,000 steps take the debiasing divisor all the way to 1.
+    from fastai.learner import AvgSmoothLoss
+
+    losses = np.random.default_rng(0).lognormal(0.0, 1.5, 3000)
+    theirs = AvgSmoothLoss()
+    theirs.reset()
+    ours, smoothed, expected = LossSmoother(), [], []
+    for loss in losses.tolist():
+        theirs.accumulate(type("L", (), {"loss": torch.tensor(loss, dtype=torch.float32)})())
+        expected.append(theirs.value.item())
+        smoothed.append(ours.add(loss))
+    np.testing.assert_array_equal(smoothed, expected)
+    assert ours.count == 3000 and all(isinstance(value, float) for value in smoothed)
 
 
 def fastai_lr_find(model, dataset, tmp_path, **kwargs):

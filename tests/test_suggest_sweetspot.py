@@ -11,7 +11,8 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from lrwidget import Learner
-from lrwidget.engine.rangetest import LossSmoother, RangeTestResult, range_test
+from lrwidget.engine.rangetest import RangeTestResult, range_test
+from lrwidget.engine.smoothing import LossSmoother
 from lrwidget.suggest import minimum, slide, steep, suggest_lrs, suggestion_window, sweetspot, valley
 from lrwidget.suggest.sweetspot import MIN_POINTS, TIP, curve_features, delag, zero_lag_curve
 from tests.conftest import make_mlp, make_regression_data

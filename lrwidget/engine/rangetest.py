@@ -14,7 +14,6 @@ NaN), the result carries a note (see :mod:`lrwidget.engine.diagnosis`).
 """
 from __future__ import annotations
 
-import ctypes
 import math
 import threading
 import time
@@ -31,6 +30,7 @@ from torch import nn
 from lrwidget.engine import busy
 from lrwidget.engine.diagnosis import RangeTestWarning, explain_stop
 from lrwidget.engine.loaders import cycle_batches, loader_length
+from lrwidget.engine.smoothing import LossSmoother
 from lrwidget.engine.snapshot import TrainingSnapshot
 from lrwidget.engine.step import LossFunc, SupervisedStep, TrainStep
 from lrwidget.suggest import SuggestedLRs, suggest_lrs, valley
@@ -88,36 +88,6 @@ class RangeTestResult:
         ``raw_losses`` (such as ``sweetspot``) also get the per-batch losses of the same points.
         """
         return suggest_lrs(self.lrs, self.losses, self.num_it, funcs or (valley,), raw_losses=self.raw_losses)
-
-
-class LossSmoother:
-    """fastai's ``AvgSmoothLoss``: a debiased exponential moving average, computed in float32.
-
-    fastai runs ``torch.lerp(loss, avg, beta)`` on float32 tensors; torch's CPU kernel computes that as one fused
-    multiply-add, ``fma(beta - 1, avg - loss, avg)``. Each float32 operation is emulated in Python floats and rounded
-    to float32 (``ctypes.c_float``, which also turns overflow into inf silently, as float32 arithmetic does): a
-    product of two float32 values is exact in float64, and one float64 operation rounded to float32 is correctly
-    rounded. This reproduces fastai bit for bit (tested against AvgSmoothLoss) at a fraction of the cost of tensor or
-    NumPy scalar operations on every step.
-    """
-
-    def __init__(self, beta: float = 0.98) -> None:
-        self.beta = beta
-        self._beta_minus_one = _float32(_float32(beta) - 1.0)
-        self._average = 0.0
-        self.count = 0
-
-    def add(self, loss: float) -> float:
-        """Adds one raw loss and returns the smoothed (debiased) loss as a float32 value."""
-        self.count += 1
-        difference = _float32(self._average - _float32(loss))
-        self._average = _float32(self._beta_minus_one * difference + self._average)
-        return _float32(self._average / _float32(1.0 - self.beta**self.count))
-
-
-def _float32(value: float) -> float:
-    """``value`` rounded to the nearest float32, as a Python float."""
-    return ctypes.c_float(value).value
 
 
 def exponential_lr(start_lr: float, end_lr: float, iteration: int, num_it: int) -> float:

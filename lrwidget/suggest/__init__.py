@@ -2,12 +2,12 @@
 
 Layer: the bottom one. Pure functions of ``(lrs, losses, num_it)``; imports NumPy and torch, nothing of lrwidget's
 other layers.
-- :mod:`~lrwidget.suggest.fastai_methods`: fastai's valley / steep / minimum / slide, exact; ``SuggestedLRs``.
+- :mod:`~lrwidget.suggest.suggested_lrs`: ``SuggestedLRs``, the result, shaped like fastai's namedtuple.
+- :mod:`~lrwidget.suggest.fastai_methods`: fastai's valley / steep / minimum / slide, exact; ``suggest_lrs``.
 - :mod:`~lrwidget.suggest.sweetspot`: lrwidget's zero-lag suggestion.
 - :mod:`~lrwidget.suggest.markers`: the one marker registry (names, order, tips, style, the default).
 """
 from lrwidget.suggest.fastai_methods import (
-    SuggestedLRs,
     Suggestion,
     minimum,
     slide,
@@ -16,6 +16,7 @@ from lrwidget.suggest.fastai_methods import (
     suggestion_window,
     valley,
 )
+from lrwidget.suggest.suggested_lrs import SuggestedLRs
 from lrwidget.suggest.sweetspot import sweetspot
 
 __all__ = [

@@ -13,20 +13,19 @@ would quietly answer with a meaningless index.
 """
 from __future__ import annotations
 
-import collections
 import functools
 import inspect
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
+from lrwidget.suggest.suggested_lrs import Point, SuggestedLRs
+
 __all__ = [
     "Suggestion",
-    "SuggestedLRs",
     "minimum",
     "slide",
     "steep",
@@ -35,10 +34,14 @@ __all__ = [
     "valley",
 ]
 
-Suggestion = collections.namedtuple("Suggestion", ["lr", "point"])
-Suggestion.__doc__ = "A suggested learning rate ``lr`` and the ``(lr, loss)`` point where its marker is drawn."
 
-Point = tuple[float, float]
+class Suggestion(NamedTuple):
+    """A suggested learning rate ``lr`` and the ``(lr, loss)`` point where its marker is drawn."""
+
+    lr: float
+    point: Point
+
+
 SuggestionFunc = Callable[[Any, Any, "int | None"], Sequence[Any]]
 
 _EARLY_STOP_HINT = (
@@ -198,60 +201,6 @@ def slide(
     return Suggestion(suggestion, (suggestion, float(marker_loss)))
 
 
-class SuggestedLRs:
-    """The suggestions of one range test, by function name: a namedtuple, like fastai's ``lr_find`` result.
-
-    ``SuggestedLRs(valley=1e-3, steep=2e-3)`` returns a real namedtuple (``.valley``, ``._fields``,
-    ``._asdict()``, unpacking, equality with plain tuples and with fastai's result) that is also an instance
-    of ``SuggestedLRs``. ``points`` maps each name to the ``(lr, loss)`` point where its marker is drawn;
-    pass it as the ``points`` keyword or build with ``from_suggestions``.
-    """
-
-    __slots__ = ()
-    # Shared, read-only default for instances made by namedtuple's _make/_replace, which skip __new__ below.
-    points: Mapping[str, Point] = MappingProxyType({})
-
-    def __new__(cls, *args: Any, points: Mapping[str, Sequence[float]] | None = None, **lrs: float) -> Any:
-        if args:
-            raise TypeError("SuggestedLRs takes its learning rates by name, e.g. SuggestedLRs(valley=1e-3)")
-        return _build(tuple(lrs), tuple(lrs.values()), points)
-
-    @classmethod
-    def from_suggestions(cls, names: Iterable[str], suggestions: Iterable[Sequence[Any]]) -> Any:
-        """Builds the result from suggestion names and the ``(lr, (lr, loss))`` pairs their functions returned."""
-        names = tuple(names)
-        pairs = list(suggestions)
-        if len(names) != len(pairs):
-            raise ValueError(f"{len(names)} names but {len(pairs)} suggestions")
-        return _build(names, tuple(lr for lr, _ in pairs), {name: point for name, (_, point) in zip(names, pairs)})
-
-
-@functools.lru_cache(maxsize=None)  # one class per field tuple, so results with the same names share a type
-def _suggested_lrs_type(names: tuple[str, ...]) -> type:
-    fields = collections.namedtuple("SuggestedLRs", names)
-
-    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
-        # The dynamic class cannot be found by name when unpickling, so rebuild through the factory.
-        return _build, (self._fields, tuple(self), dict(self.points))
-
-    # No __slots__: the instance __dict__ is where ``points`` lives (tuples cannot have slots).
-    return type("SuggestedLRs", (fields, SuggestedLRs), {
-        "__module__": __name__,
-        "__qualname__": "SuggestedLRs",
-        "__doc__": SuggestedLRs.__doc__,
-        "__reduce__": __reduce__,
-    })
-
-
-def _build(names: tuple[str, ...], lrs: tuple[Any, ...], points: Mapping[str, Sequence[float]] | None) -> Any:
-    unknown = set(points or ()) - set(names)
-    if unknown:
-        raise ValueError(f"points for names that have no learning rate: {sorted(unknown)}")
-    result = _suggested_lrs_type(names)(*(float(lr) for lr in lrs))
-    result.points = {name: (float(point[0]), float(point[1])) for name, point in (points or {}).items()}
-    return result
-
-
 def suggestion_window(lrs: Any, losses: Any, num_it: int) -> tuple[np.ndarray, np.ndarray]:
     """The part of a recorded curve that fastai's ``lr_find`` suggests from, as float32 arrays.
 
@@ -298,7 +247,7 @@ def suggest_lrs(
     funcs: SuggestionFunc | Iterable[SuggestionFunc] = (valley,),
     *,
     raw_losses: Any = None,
-) -> Any:
+) -> SuggestedLRs:
     """Applies suggestion functions to a recorded curve as fastai's ``lr_find`` does; returns ``SuggestedLRs``.
 
     The curve is first cut by ``suggestion_window``. Each function is called as ``func(lrs, losses, num_it)``

@@ -95,7 +95,8 @@ def delag(losses: np.ndarray, first_iteration: int = 0, beta: float = _FASTAI_BE
 def _running_median(values: np.ndarray, width: int) -> np.ndarray:
     half = width // 2
     padded = np.concatenate([np.full(half, values[0]), values, np.full(half, values[-1])])
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=1)
+    medians: np.ndarray = np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=1)
+    return medians
 
 
 def _forward_backward_average(values: np.ndarray, time_constant: float) -> np.ndarray:

@@ -23,7 +23,8 @@ from torch import nn
 
 from lrwidget.engine import busy
 from lrwidget.train.progress import ProgressTable
-from lrwidget.engine.rangetest import LossSmoother, RangeTestResult, range_test
+from lrwidget.engine.rangetest import RangeTestResult, range_test
+from lrwidget.engine.smoothing import LossSmoother
 from lrwidget.train.schedule import (
     DEFAULT_MOMS,
     FineTunePlan,

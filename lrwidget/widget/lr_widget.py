@@ -9,7 +9,7 @@ import torch
 
 from lrwidget.backends import TorchBackend, backend_for
 from lrwidget.engine.rangetest import RangeTestResult, check_lr_range, check_num_it
-from lrwidget.suggest.markers import DEFAULT_HANDLE_METHOD, marker_suggestions
+from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
 from lrwidget.train.plans import PREVIEW_CALLS, PlannedPhase
 from lrwidget.train.schedule import check_count, lrs_per_group
 from lrwidget.widget.closing import close_descendants
@@ -251,7 +251,7 @@ class LRWidget(ipywidgets.VBox):
 
     # ----- handles ---------------------------------------------------------------------------------------------
     def _place_default_handles(self, markers: Markers) -> None:
-        default = next((markers[name]["lr"] for name in (DEFAULT_HANDLE_METHOD, "valley") if name in markers), None)
+        default = handle_default_lr(markers)
         if self._handles_moved or default is None:
             return
         lo = max(default / DEFAULT_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else default

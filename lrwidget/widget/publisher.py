@@ -114,7 +114,7 @@ class RunPublisher:
             self._view.progress = self._progress(len(curve), stop_reason=result.stop_reason)
             self._view.curve = saved_curve(curve)
             self._view.suggestions = markers
-            self._view.notice = getattr(result, "warning", None) or ""
+            self._view.notice = result.warning or ""
             self._on_done(markers)
             self._view.status = "stopped" if result.stop_reason == CANCELLED else "done"
 

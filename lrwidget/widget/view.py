@@ -13,9 +13,13 @@ Synced traits (Python → front end unless noted):
   notebook saved with widget state redraws it.
 - ``progress``: ``{"iteration": i, "num_it": N, "elapsed_s": t, "eta_s": t | null}``, plus ``"stop_reason"``
   (completed, diverged or cancelled) once the run has ended.
-- ``suggestions``: ``{name: {"lr": x, "point": [lr, loss], "tip": "one sentence"}}`` for sweetspot, valley, steep,
-  minimum and slide; computed in Python on the curve so far, so markers sit exactly where Python's numbers are.
+- ``suggestions``: ``{name: {"lr": x, "point": [lr, loss], "tip": "one sentence"}}`` for each marker of
+  ``marker_registry`` that can answer yet; computed in Python on the curve so far, so markers sit exactly where Python's
+  numbers are.
 - ``visible_markers``: names of the markers drawn (the user toggles minimum and slide in the view: front end → Python).
+- ``marker_registry``: every marker the view knows, in display order, from :data:`lrwidget.suggest.markers.MARKERS`:
+  ``[{"name", "tip", "color_index", "shown_by_default", "is_handle_default"}, ...]``. ``color_index`` indexes the front
+  end's marker palette. Fixed: any other value, from Python or the front end, is rejected.
 - ``n_groups``: layer groups of the learner; the lo handle is shown only when ``n_groups > 1``.
 - ``lr_lo``, ``lr_hi``: the handles (both ways; ``None`` until the first run ends).
 
@@ -45,11 +49,13 @@ from typing import Any
 import anywidget
 import traitlets
 
+from lrwidget.suggest.markers import MARKERS, marker_registry_state
+
 STATIC = pathlib.Path(__file__).parent.parent / "static"
 STATUSES = ("idle", "running", "done", "stopped", "error")
 #: The traits the page may write; everything else it sends is refused.
 WRITABLE_FROM_VIEW = frozenset({"lr_lo", "lr_hi", "visible_markers"})
-MARKER_NAMES = ("sweetspot", "valley", "steep", "minimum", "slide")
+MARKER_NAMES = tuple(marker.name for marker in MARKERS)
 
 
 class HandleError(traitlets.TraitError, ValueError):
@@ -76,7 +82,10 @@ class LRCurveView(anywidget.AnyWidget):
     curve = traitlets.Dict().tag(sync=True)
     progress = traitlets.Dict().tag(sync=True)
     suggestions = traitlets.Dict().tag(sync=True)
-    visible_markers = traitlets.List(traitlets.Unicode(), default_value=["sweetspot", "valley", "steep"]).tag(sync=True)
+    visible_markers = traitlets.List(
+        traitlets.Unicode(), default_value=[marker.name for marker in MARKERS if marker.shown_by_default]
+    ).tag(sync=True)
+    marker_registry = traitlets.List(traitlets.Dict()).tag(sync=True)
     n_groups = traitlets.Int(1).tag(sync=True)
     lr_lo = traitlets.Float(None, allow_none=True).tag(sync=True)
     lr_hi = traitlets.Float(None, allow_none=True).tag(sync=True)
@@ -125,6 +134,20 @@ class LRCurveView(anywidget.AnyWidget):
         if unknown:
             raise traitlets.TraitError(f"unknown marker(s) {unknown}; known: {sorted(set(MARKER_NAMES) | set(self.suggestions))}")
         return list(proposal["value"])
+
+    @traitlets.default("marker_registry")
+    def _default_marker_registry(self) -> list[dict[str, Any]]:
+        return marker_registry_state()  # fresh dicts per view: one view's state cannot leak into another's
+
+    @traitlets.validate("marker_registry")
+    def _validate_marker_registry(self, proposal: dict[str, Any]) -> list[dict[str, Any]]:
+        expected = marker_registry_state()
+        if proposal["value"] != expected:
+            raise traitlets.TraitError(
+                f"marker_registry is fixed by lrwidget.suggest.markers.MARKERS ({[entry['name'] for entry in expected]});"
+                f" got {proposal['value']!r}"
+            )
+        return expected
 
     def set_handles(self, lo: float | None, hi: float | None) -> None:
         """Sets both handles at once, in an order that never trips the lo ≤ hi check midway."""
