@@ -145,5 +145,5 @@ def test_a_drag_redraws_the_preview_at_most_ten_times_a_second_and_ends_on_its_l
     assert 2 <= len(redraws) <= 6
     assert w.lr_hi == values[-1]
     drawn_head = np.array(w.schedule_preview.training_lines.y)[-1]
-    phases, _ = w._plan("fit_one_cycle", w.preview_epochs, w.preview_freeze_epochs)
+    phases = w._plan("fit_one_cycle", w.preview_epochs, w.preview_freeze_epochs).phases
     np.testing.assert_allclose(drawn_head, phases[0].lrs[:, -1])  # the last value of the drag is the one drawn
