@@ -15,8 +15,8 @@ from __future__ import annotations
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -46,6 +46,14 @@ Metric = Callable[[torch.Tensor, Any], Any]
 Splitter = Callable[[nn.Module], Iterable[Iterable[nn.Parameter]]]
 DEFAULT_LR = 1e-3  # fastai's Learner default
 _MAX_NAMES_SHOWN = 8
+
+
+class Batches(Protocol):
+    """A sized iterable of batches, such as a ``DataLoader``: the schedules need its ``len``."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 def accuracy(predictions: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -137,10 +145,10 @@ class Learner:
     def __init__(
         self,
         model: nn.Module,
-        train_dl: Iterable[Any],
+        train_dl: Batches,
         loss_func: LossFunc,
         *,
-        valid_dl: Iterable[Any] | None = None,
+        valid_dl: Batches | None = None,
         opt_func: Callable[..., torch.optim.Optimizer] = torch.optim.AdamW,
         splitter: Splitter | None = None,
         metrics: Sequence[Metric] = (),

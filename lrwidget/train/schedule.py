@@ -53,6 +53,8 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, TypedDict
+
 import numpy as np
 import torch
 from torch.optim.lr_scheduler import OneCycleLR
@@ -61,6 +63,15 @@ LearningRates = float | slice | Sequence[float]
 Moms = tuple[float, float, float]
 
 DEFAULT_MOMS: Moms = (0.95, 0.85, 0.95)
+
+
+class CycleArgs(TypedDict):
+    """The shape of a one-cycle schedule beyond its peak lrs and length: ``fit_one_cycle``'s keyword arguments."""
+
+    div: float
+    div_final: float
+    pct_start: float
+    moms: Sequence[float]
 
 
 def check_lr(value: object, what: str) -> float:
@@ -209,14 +220,14 @@ def step_scheduler(scheduler: OneCycleLR, steps_done: int) -> None:
         scheduler.step()
 
 
-def _momentum_of(group: dict) -> float:
+def _momentum_of(group: dict[str, Any]) -> float:
     return float(group["betas"][0]) if "betas" in group else float(group["momentum"])
 
 
 def _simulate_one_cycle(lr_maxes: Sequence[float], total_steps: int, *, div: float, div_final: float,
                         pct_start: float, moms: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """Runs :func:`make_one_cycle` on a throwaway optimizer; returns (lrs, momentums), each [steps, groups]."""
-    cycle_args = dict(div=div, div_final=div_final, pct_start=pct_start, moms=moms)
+    cycle_args = CycleArgs(div=div, div_final=div_final, pct_start=pct_start, moms=moms)
     _check_cycle_args(total_steps, **cycle_args)
     n_groups = len(_check_lr_maxes(lr_maxes))
     if total_steps == 0:
@@ -272,8 +283,8 @@ class OneCycle:
         return cls(lr_maxes, n_epoch * steps_per_epoch, div=div, div_final=div_final, pct_start=pct_start, moms=moms)
 
     @property
-    def _cycle_args(self) -> dict:
-        return dict(div=self.div, div_final=self.div_final, pct_start=self.pct_start, moms=self.moms)
+    def _cycle_args(self) -> CycleArgs:
+        return CycleArgs(div=self.div, div_final=self.div_final, pct_start=self.pct_start, moms=self.moms)
 
     def scheduler(self, optimizer: torch.optim.Optimizer) -> OneCycleLR:
         """The scheduler that applies this cycle to ``optimizer`` (see :func:`make_one_cycle`)."""

@@ -282,7 +282,7 @@ class LRWidget(ipywidgets.VBox):
     @property
     def preview_epochs(self) -> int:
         """The epochs the preview assumes (``epochs`` of fine_tune, ``n_epoch`` of fit_one_cycle)."""
-        return self._preview_panel().epochs_input.value
+        return int(self._preview_panel().epochs_input.value)
 
     @preview_epochs.setter
     def preview_epochs(self, epochs: int) -> None:
@@ -291,7 +291,7 @@ class LRWidget(ipywidgets.VBox):
     @property
     def preview_freeze_epochs(self) -> int:
         """The ``freeze_epochs`` the fine_tune preview assumes."""
-        return self._preview_panel().freeze_epochs_input.value
+        return int(self._preview_panel().freeze_epochs_input.value)
 
     @preview_freeze_epochs.setter
     def preview_freeze_epochs(self, epochs: int) -> None:
@@ -334,6 +334,7 @@ class LRWidget(ipywidgets.VBox):
         fine_tune gets ``base_lr=hi`` and, with several groups, ``lr_mult=hi/lo`` (with one, lr_mult has no effect,
         so the learner's default stays); fit_one_cycle gets ``lr_max=w.lr``.
         """
+        handles: dict[str, Any]
         if name == "fine_tune":
             lo, hi = self._picked()
             handles = {"base_lr": hi, **({"lr_mult": hi / lo} if self._backend.n_groups > 1 else {})}

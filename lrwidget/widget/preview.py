@@ -91,7 +91,8 @@ class SchedulePreview(ipywidgets.VBox):
     @property
     def call(self) -> TrainingCallName:
         """The call the preview shows: ``"fine_tune"`` or ``"fit_one_cycle"``."""
-        return self.call_picker.value
+        call: TrainingCallName = self.call_picker.value  # the dropdown offers TRAINING_CALLS only
+        return call
 
     def update(self) -> None:
         """Recomputes the plan (for the current handles) and redraws the figure and the table."""
@@ -135,8 +136,8 @@ class SchedulePreview(ipywidgets.VBox):
             self.frozen_lines.x, self.frozen_lines.y = steps, frozen
             self.phase_edges.x = [[edge, edge] for edge in edges] or []
             self.phase_edges.y = [[low, high] for _ in edges] or []
-            starts = np.concatenate([[0], edges]) if phases else []
-            self.phase_names.x, self.phase_names.y = list(starts), [high] * len(starts)
+            starts = [0, *edges] if phases else []
+            self.phase_names.x, self.phase_names.y = starts, [high] * len(starts)
             self.phase_names.text = [f"{phase.name}: {phase.n_epoch} epoch{'s' * (phase.n_epoch != 1)}"
                                      for phase in phases]
             self.y_scale.min, self.y_scale.max = low / 1.5, high * 1.5
