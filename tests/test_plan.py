@@ -30,17 +30,9 @@ class RecordingBackend:
         self.inner = LearnerBackend(learn)
         self.made: list[TrainingCall] = []
 
-    @property
-    def n_groups(self) -> int:
-        return self.inner.n_groups
-
-    @property
-    def frozen_groups(self) -> int:
-        return self.inner.frozen_groups
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return self.inner.steps_per_epoch
+    n_groups = property(lambda self: self.inner.n_groups)
+    frozen_groups = property(lambda self: self.inner.frozen_groups)
+    steps_per_epoch = property(lambda self: self.inner.steps_per_epoch)
 
     def group_summaries(self) -> list[GroupSummary]:
         return self.inner.group_summaries()

@@ -3,27 +3,28 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from lrwidget.widget.preview import Throttle, start_daemon_timer
 
 from .fake_clock import FakeClock
 
 
-def throttled(clock: FakeClock, interval_s: float = 1.0) -> tuple[Throttle, list[float]]:
-    """A Throttle on ``clock`` and the times at which its action ran."""
+def throttled(interval_s: float = 1.0) -> tuple[FakeClock, Throttle, list[float]]:
+    """A fake clock, a Throttle on it, and the times at which its action ran."""
+    clock = FakeClock()
     runs: list[float] = []
-    return Throttle(lambda: runs.append(clock()), interval_s, clock=clock, call_later=clock.call_later), runs
+    return clock, Throttle(lambda: runs.append(clock()), interval_s, clock=clock, call_later=clock.call_later), runs
 
 
 def test_the_first_call_runs_at_once():
-    clock = FakeClock()
-    throttle, runs = throttled(clock)
+    clock, throttle, runs = throttled()
     throttle()
     assert runs == [0.0] and clock.pending == []
 
 
 def test_a_burst_runs_once_more_when_the_interval_ends():
-    clock = FakeClock()
-    throttle, runs = throttled(clock)
+    clock, throttle, runs = throttled()
     for _ in range(4):  # at 0, 0.25, 0.5 and 0.75 s
         throttle()
         clock.advance(0.25)
@@ -31,28 +32,19 @@ def test_a_burst_runs_once_more_when_the_interval_ends():
     assert clock.pending == []
 
 
-def test_the_trailing_call_waits_only_for_the_rest_of_the_interval():
-    clock = FakeClock()
-    throttle, _ = throttled(clock)
+@pytest.mark.parametrize(("gap_s", "runs_at"), [(0.75, [0.0, 1.0]), (1.0, [0.0, 1.0]), (1.5, [0.0, 1.5])],
+                         ids=["within the interval", "as it ends", "after a quiet interval"])
+def test_a_later_call_runs_as_soon_as_the_interval_allows(gap_s, runs_at):
+    clock, throttle, runs = throttled()
     throttle()
-    clock.advance(0.75)
+    clock.advance(gap_s)
     throttle()
-    throttle()
-    assert [due for due, _ in clock.pending] == [1.0]  # one timer, due when the interval since the last run ends
-
-
-def test_a_call_after_a_quiet_interval_runs_at_once():
-    clock = FakeClock()
-    throttle, runs = throttled(clock)
-    throttle()
-    clock.advance(1.5)
-    throttle()
-    assert runs == [0.0, 1.5] and clock.pending == []
+    clock.advance(2.0)
+    assert runs == runs_at
 
 
 def test_the_interval_counts_from_the_trailing_call():
-    clock = FakeClock()
-    throttle, runs = throttled(clock)
+    clock, throttle, runs = throttled()
     throttle()
     clock.advance(0.5)
     throttle()
