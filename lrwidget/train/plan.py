@@ -7,7 +7,7 @@ One plan serves three readers, so they cannot drift apart:
 * the widget's schedule preview draws it;
 * the widget's hand-off makes its :class:`TrainingCall` on the learner.
 
-fastai's ``fine_tune`` recipe is written here, once (:meth:`Planner.plan`). How one ``fit_one_cycle`` turns into a
+fastai's ``fine_tune`` recipe is written here, once (``Planner._fine_tune``). How one ``fit_one_cycle`` turns into a
 learning rate per step is the learner's own business, so a :class:`Planner` takes a :class:`CycleFactory`:
 :meth:`lrwidget.train.schedule.OneCycle.over_epochs` for an lrwidget.Learner (it trains on ``OneCycleLR``), and
 fastai's own ``combined_cos`` for a fastai Learner (:class:`lrwidget.backends.fastai.FastaiCycle`).
@@ -157,6 +157,11 @@ class Planner(Generic[CycleT]):
     lr: LearningRates
     moms: tuple[float, ...]
     make_cycle: CycleFactory[CycleT]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n_groups, bool) or not isinstance(self.n_groups, int) or self.n_groups < 1:
+            raise ValueError(f"n_groups must be an int >= 1, got {self.n_groups!r}")
+        check_count(self.steps_per_epoch, "steps_per_epoch")
 
     def plan(self, call: TrainingCall) -> Plan[CycleT]:
         """What ``call`` will do on this learner. Its keyword arguments are those of fastai's signature."""
