@@ -8,8 +8,10 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from lrwidget import Learner, LRWidget
+from lrwidget.widget.preview import Throttle
 
 from .conftest import make_regression_data
+from .fake_clock import FakeClock
 from .test_backends import RecordLRs, fastai_learner, torch_setup
 
 
@@ -130,20 +132,21 @@ def test_unknown_steps_per_epoch_are_said_not_guessed():
 
 
 def test_a_drag_redraws_the_preview_at_most_ten_times_a_second_and_ends_on_its_last_value():
-    import time
-
     w = LRWidget(learner(2), autostart=False, preview="fit_one_cycle")
     w.view.set_handles(1e-4, 1e-2)
+    clock = FakeClock()
+    w._redraw_preview_during_drag = Throttle(w.schedule_preview.update, clock=clock, call_later=clock.call_later)
     redraws = []
     original = w.schedule_preview._draw
-    w.schedule_preview._draw = lambda phases: (redraws.append(time.monotonic()), original(phases))
+    w.schedule_preview._draw = lambda phases: (redraws.append(clock()), original(phases))
     values = np.geomspace(1e-2, 5e-2, 30)
     for value in values:  # 30 values from the view in 0.3 s, as a fast drag sends them
         w.view.set_state({"lr_hi": float(value)})
-        time.sleep(0.01)
-    time.sleep(0.3)  # the trailing redraw
+        clock.advance(0.01)
+    clock.advance(0.3)  # the trailing redraw
     assert 2 <= len(redraws) <= 6
+    assert all(later - earlier >= 0.1 - 1e-9 for earlier, later in zip(redraws, redraws[1:]))
     assert w.lr_hi == values[-1]
     drawn_head = np.array(w.schedule_preview.training_lines.y)[-1]
-    phases, _ = w._plan("fit_one_cycle", w.preview_epochs, w.preview_freeze_epochs)
+    phases = w._plan("fit_one_cycle", w.preview_epochs, w.preview_freeze_epochs).phases
     np.testing.assert_allclose(drawn_head, phases[0].lrs[:, -1])  # the last value of the drag is the one drawn

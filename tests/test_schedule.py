@@ -9,10 +9,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lrwidget.train.plan import Plan, Planner, TrainingCall
 from lrwidget.train.schedule import (
+    DEFAULT_MOMS,
     OneCycle,
     fastai_offset_bound,
-    fine_tune_plan,
     lrs_per_group,
     make_one_cycle,
     one_cycle_plan,
@@ -24,6 +25,12 @@ fastai_schedule = pytest.importorskip("fastai.callback.schedule")
 # fastai's combine_scheds keeps the phase boundaries in a float32 tensor and divides in float32, so its values
 # carry an absolute error of about slope * 1e-7 of the position; 1e-6 * lr_max covers that with room to spare.
 FASTAI_ATOL_PER_LR_MAX = 1e-6
+
+
+def fine_tune_plan(epochs: int, *, n_groups: int, steps_per_epoch: int, **kwargs) -> Plan[OneCycle]:
+    """fine_tune's plan on OneCycleLR for a learner with ``n_groups`` groups and ``steps_per_epoch`` batches."""
+    planner = Planner(n_groups, steps_per_epoch, 0, 1e-3, DEFAULT_MOMS, OneCycle.over_epochs)
+    return planner.plan(TrainingCall("fine_tune", epochs, kwargs))
 
 
 def fastai_lrs(lr, n_groups: int) -> list[float]:

@@ -1,7 +1,7 @@
 """One small interface over what LRWidget can drive: an lrwidget.Learner, a fastai Learner, or plain PyTorch.
 
-The widget never asks what kind of learner it holds: it talks to a :class:`Backend`, which knows how to run a range
-test on it, how many layer groups it has, and how to hand the picked learning rates to its training calls.
+The widget never asks what kind of learner it holds: it talks to a :class:`Backend`, which runs the range test on it,
+describes its layer groups, plans its training calls and makes them.
 
 Layer: above :mod:`lrwidget.train`. Imports suggest, engine and train (and fastai, lazily); nothing of widget.
 """
@@ -12,23 +12,41 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
-from lrwidget.train.learner import Learner
-from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
 from lrwidget.backends.fastai import FastaiBackend, is_fastai_learner
 from lrwidget.backends.learner import LearnerBackend
 from lrwidget.backends.torch import TorchBackend
+from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
+from lrwidget.train.learner import Learner
+from lrwidget.train.plan import GroupSummary, Plan, TrainingCall, TrainingCallName
 
 
 @runtime_checkable
 class Backend(Protocol):
-    """What LRWidget needs from a learner."""
+    """Everything LRWidget needs from a learner."""
 
     #: a short name for messages ("lrwidget.Learner", "fastai Learner", "PyTorch")
     kind: str
+    #: the training calls the learner has (fastai's ``fine_tune`` and ``fit_one_cycle``); none for plain PyTorch
+    calls: tuple[TrainingCallName, ...]
 
     @property
     def n_groups(self) -> int:
         """The number of layer groups: the lo handle appears when there are several."""
+        ...
+
+    @property
+    def frozen_groups(self) -> int:
+        """The layer groups frozen now (the preview shows ``fine_tune`` by default when some are)."""
+        ...
+
+    @property
+    def steps_per_epoch(self) -> int | None:
+        """Batches per epoch of the training loader, or None when it has no ``len``."""
+        ...
+
+    def group_summaries(self) -> list[GroupSummary]:
+        """Each layer group's first and last module and its parameter count, for the preview's table."""
+        ...
 
     def range_test(
         self,
@@ -41,20 +59,23 @@ class Backend(Protocol):
         cancel: threading.Event,
     ) -> RangeTestResult:
         """Runs the range test, restoring everything afterwards, and returns the curve."""
+        ...
 
     def lease(self, owner: threading.Thread) -> AbstractContextManager[None]:
         """Holds the model for ``owner`` (a range test's thread) while entered: others get ModelBusyError."""
 
-    def fine_tune(self, epochs: int, *, base_lr: float, lr_mult: float | None, **kwargs: Any) -> Any:
-        """fastai's ``fine_tune`` with the picked base LR (and lr_mult, with several groups)."""
+    def plan(self, call: TrainingCall) -> Plan[Any]:
+        """What ``call`` will do, phase by phase; a TypeError for a call the learner does not have."""
+        ...
 
-    def fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice, **kwargs: Any) -> Any:
-        """fastai's ``fit_one_cycle`` with the picked LRs."""
+    def train(self, call: TrainingCall) -> Any:
+        """Makes ``call`` on the learner and returns what it returns; a TypeError for a call it does not have."""
+        ...
 
 
 def backend_for(learn: Any) -> Backend:
     """The backend that drives ``learn``; a TypeError that says what is accepted for anything else."""
-    if isinstance(learn, (LearnerBackend, FastaiBackend, TorchBackend)):
+    if isinstance(learn, Backend):
         return learn
     if isinstance(learn, Learner):
         return LearnerBackend(learn)

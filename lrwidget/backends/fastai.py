@@ -18,18 +18,27 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
-from lrwidget.train.plans import GroupSummary, PlannedPhase, fastai_phase_lrs, summarize_groups
 from lrwidget.engine import busy
 from lrwidget.engine.rangetest import (CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult, add_warning,
                                       check_lr_range, check_num_it)
 from lrwidget.engine.step import check_plain_step
-from lrwidget.train.schedule import lrs_per_group
 from lrwidget.engine.snapshot import TrainingSnapshot
-from lrwidget.backends.recipe import FastaiRecipe
+from lrwidget.train.plan import (
+    TRAINING_CALLS,
+    GroupSummary,
+    Plan,
+    Planner,
+    TrainingCall,
+    steps_per_epoch,
+    summarize_groups,
+)
+from lrwidget.train.schedule import DEFAULT_MOMS
 
 
 #: The fastai Learner methods that train, test or change what trains: refused from other threads during a test.
@@ -63,10 +72,11 @@ def _snapshot_target(opt: Any) -> Any:
     return inner if isinstance(inner, torch.optim.Optimizer) else opt
 
 
-class FastaiBackend(FastaiRecipe):
+class FastaiBackend:
     """A fastai ``Learner``: layer groups from its splitter, hand-off to its own ``fine_tune``/``fit_one_cycle``."""
 
     kind = "fastai Learner"
+    calls = TRAINING_CALLS
 
     def __init__(self, learn: Any) -> None:
         self.learn = learn
@@ -145,11 +155,10 @@ class FastaiBackend(FastaiRecipe):
         finally:
             snapshot.restore()
 
-    # ----- the schedule preview: fastai's own schedule function, at fastai's own positions ------------------------
+    # ----- plans and training calls: fastai's own schedule function, at fastai's own positions ------------------
     @property
     def steps_per_epoch(self) -> int | None:
-        train = self.learn.dls.train
-        return len(train) if hasattr(train, "__len__") else None
+        return steps_per_epoch(self.learn.dls.train)
 
     @property
     def frozen_groups(self) -> int:
@@ -158,21 +167,59 @@ class FastaiBackend(FastaiRecipe):
     def group_summaries(self) -> list[GroupSummary]:
         return summarize_groups(self.learn.model, self._layer_groups())
 
-    def _phase(self, name: str, lr_max: float | slice, n_epoch: int, frozen_groups: int, *, div: float,
-               pct_start: float) -> PlannedPhase:
-        lrs = fastai_phase_lrs(lrs_per_group(lr_max, self.n_groups), n_epoch, self.steps_per_epoch or 0,
-                               div=div, div_final=1e5, pct_start=pct_start)
-        return PlannedPhase(name, n_epoch, lrs, frozen_groups)
+    def plan(self, call: TrainingCall) -> Plan[FastaiCycle]:
+        """What fastai's own ``call`` will apply; a ValueError when the loader's length is unknown."""
+        batches = self.steps_per_epoch
+        if batches is None:
+            raise ValueError("the train loader has no len, so the steps of a training call are unknown")
+        planner = Planner(self.n_groups, batches, self.frozen_groups, self.learn.lr, tuple(self.learn.moms),
+                          FastaiCycle)
+        return planner.plan(call)
 
-    def plan_fine_tune(self, epochs: int, *, base_lr: float, lr_mult: float | None, freeze_epochs: int) -> list[PlannedPhase]:
-        """fastai's fine_tune: freeze, fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99), halve base_lr,
-        unfreeze, fit_one_cycle(epochs, slice(base_lr/lr_mult, base_lr), pct_start=0.3, div=5)."""
-        lr_mult = 100 if lr_mult is None else lr_mult
-        half = base_lr / 2
-        return [
-            self._phase("frozen", slice(base_lr), freeze_epochs, self.n_groups - 1, div=25.0, pct_start=0.99),
-            self._phase("unfrozen", slice(half / lr_mult, half), epochs, 0, div=5.0, pct_start=0.3),
-        ]
+    def train(self, call: TrainingCall) -> Any:
+        return call.make(self.learn)
 
-    def plan_fit_one_cycle(self, n_epoch: int, *, lr_max: float | slice) -> list[PlannedPhase]:
-        return [self._phase("one cycle", lr_max, n_epoch, self.frozen_groups, div=25.0, pct_start=0.25)]
+
+@dataclass(frozen=True)
+class FastaiCycle:
+    """fastai's ``fit_one_cycle`` as fastai applies it: its ``combined_cos`` at the positions its loop reaches.
+
+    fastai's ``ParamScheduler`` evaluates the schedule at ``pct_train``, which ``TrainEvalCallback`` sets to
+    ``epoch/n_epoch`` at each epoch start and then grows by ``1/(n_iter*n_epoch)`` per batch; the same float
+    arithmetic is repeated here so the values are fastai's to the last bit.
+    """
+
+    lr_maxes: tuple[float, ...]
+    n_epoch: int
+    steps_per_epoch: int
+    div: float = 25.0
+    div_final: float = 1e5
+    pct_start: float = 0.25
+    moms: tuple[float, ...] = DEFAULT_MOMS
+
+    @property
+    def total_steps(self) -> int:
+        """Optimizer steps in the cycle."""
+        return self.n_epoch * self.steps_per_epoch
+
+    def lrs(self) -> np.ndarray:
+        """The lr fastai gives each group at each batch, shape [total_steps, groups]."""
+        from fastai.callback.schedule import combined_cos
+
+        lr_max = np.array(self.lr_maxes, dtype=float)
+        return self._evaluate(combined_cos(self.pct_start, lr_max / self.div, lr_max, lr_max / self.div_final))
+
+    def momentums(self) -> np.ndarray:
+        """The momentum (Adam's beta1) fastai gives each group at each batch, shape [total_steps, groups]."""
+        from fastai.callback.schedule import combined_cos
+
+        return self._evaluate(combined_cos(self.pct_start, *self.moms))
+
+    def _evaluate(self, schedule: Callable[[float], Any]) -> np.ndarray:
+        rows = []
+        for epoch in range(self.n_epoch):
+            position = epoch / self.n_epoch
+            for _ in range(self.steps_per_epoch):
+                rows.append(np.broadcast_to(np.asarray(schedule(position), dtype=float), len(self.lr_maxes)))
+                position += 1.0 / (self.steps_per_epoch * self.n_epoch)
+        return np.array(rows).reshape(len(rows), len(self.lr_maxes))

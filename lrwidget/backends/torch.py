@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 from torch import nn
@@ -12,12 +12,15 @@ from torch import nn
 from lrwidget.engine import busy
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.engine.step import LossFunc
+from lrwidget.train.plan import GroupSummary, TrainingCall, TrainingCallName, steps_per_epoch, summarize_groups
 
 
 class TorchBackend:
-    """Each param group of the optimizer is a layer group. There is no training recipe to hand off to."""
+    """Each param group of the optimizer is a layer group. There is no training call to plan or hand off to."""
 
     kind = "PyTorch"
+    calls: tuple[TrainingCallName, ...] = ()
+    frozen_groups = 0  # plain PyTorch has no freeze_to
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, loss_func: LossFunc,
                  train_dl: Iterable[Any]) -> None:
@@ -36,18 +39,25 @@ class TorchBackend:
     def lease(self, owner: threading.Thread) -> AbstractContextManager[None]:
         return busy.leased(self.model, busy.WIDGET_RANGE_TEST, owner)
 
+    @property
+    def steps_per_epoch(self) -> int | None:
+        return steps_per_epoch(self.train_dl)
+
+    def group_summaries(self) -> list[GroupSummary]:
+        return summarize_groups(self.model, [group["params"] for group in self.optimizer.param_groups])
+
     def range_test(self, **kwargs: Any) -> RangeTestResult:
         return range_test(self.model, self.optimizer, self.loss_func, self.train_dl, **kwargs)
 
-    def _no_recipe(self, call: str) -> TypeError:
+    def plan(self, call: TrainingCall) -> NoReturn:
+        raise self._no_training_call(call.name)
+
+    def train(self, call: TrainingCall) -> NoReturn:
+        raise self._no_training_call(call.name)
+
+    def _no_training_call(self, call: str) -> TypeError:
         return TypeError(
             f"w.{call}() needs a learner with fastai's training recipe (an lrwidget.Learner or a fastai Learner); "
             "with plain PyTorch, write the picked LRs into your optimizer with w.apply_to(optimizer) and train "
             "with your own loop"
         )
-
-    def fine_tune(self, epochs: int, **kwargs: Any) -> Any:
-        raise self._no_recipe("fine_tune")
-
-    def fit_one_cycle(self, n_epoch: int, **kwargs: Any) -> Any:
-        raise self._no_recipe("fit_one_cycle")

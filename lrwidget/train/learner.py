@@ -3,8 +3,8 @@
 It holds a model, a training loader, a loss function and one optimizer whose param groups are the layer groups
 that a ``splitter`` defines, exactly as fastai's ``Learner`` does, so that ``slice`` learning rates,
 ``freeze``/``unfreeze`` and ``fine_tune`` mean what they mean in fastai. The schedules come from
-:mod:`lrwidget.schedule` (so a preview draws exactly what training applies), the steps from
-:mod:`lrwidget.step` and the range test from :mod:`lrwidget.rangetest`.
+:mod:`lrwidget.train.plan` (so a preview draws exactly what training applies), the steps from
+:mod:`lrwidget.engine.step` and the range test from :mod:`lrwidget.engine.rangetest`.
 
 The ``train_loss`` reported per epoch is fastai's: the debiased exponential moving average of the batch losses
 (beta 0.98), reset at the start of each ``fit``, read at the end of the epoch. ``valid_loss`` and the metrics are
@@ -15,8 +15,8 @@ from __future__ import annotations
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -25,14 +25,13 @@ from lrwidget.engine import busy
 from lrwidget.train.progress import ProgressTable
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.engine.smoothing import LossSmoother
+from lrwidget.train.plan import Plan, Planner, TrainingCall
 from lrwidget.train.schedule import (
     DEFAULT_MOMS,
-    FineTunePlan,
     LearningRates,
     OneCycle,
     check_count,
     check_lr,
-    fine_tune_plan,
     lrs_per_group,
     step_scheduler,
 )
@@ -49,6 +48,14 @@ Metric = Callable[[torch.Tensor, Any], Any]
 Splitter = Callable[[nn.Module], Iterable[Iterable[nn.Parameter]]]
 DEFAULT_LR = 1e-3  # fastai's Learner default
 _MAX_NAMES_SHOWN = 8
+
+
+class Batches(Protocol):
+    """A sized iterable of batches, such as a ``DataLoader``: the schedules need its ``len``."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 def accuracy(predictions: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -140,10 +147,10 @@ class Learner:
     def __init__(
         self,
         model: nn.Module,
-        train_dl: Iterable[Any],
+        train_dl: Batches,
         loss_func: LossFunc,
         *,
-        valid_dl: Iterable[Any] | None = None,
+        valid_dl: Batches | None = None,
         opt_func: Callable[..., torch.optim.Optimizer] = torch.optim.AdamW,
         splitter: Splitter | None = None,
         metrics: Sequence[Metric] = (),
@@ -248,21 +255,25 @@ class Learner:
         )
         return self.range_test_result.suggest(*suggest_funcs)
 
+    @property
+    def planner(self) -> Planner[OneCycle]:
+        """Plans this learner's training calls: its groups, batches, freezing and defaults, on ``OneCycleLR``."""
+        return Planner(self.n_groups, len(self.train_dl), self.n_frozen, self.lr, DEFAULT_MOMS, OneCycle.over_epochs)
+
     def plan_one_cycle(self, n_epoch: int, lr_max: LearningRates | None = None, div: float = 25.0,
                        div_final: float = 1e5, pct_start: float = 0.25,
-                       moms: Sequence[float] = DEFAULT_MOMS) -> OneCycle:
+                       moms: Sequence[float] = DEFAULT_MOMS) -> Plan[OneCycle]:
         """What ``fit_one_cycle`` with these arguments will apply (``.lrs()`` per step and group)."""
-        lr_maxes = lrs_per_group(self.lr if lr_max is None else lr_max, self.n_groups, name="lr_max")
-        return OneCycle(tuple(lr_maxes), check_count(n_epoch, "n_epoch") * len(self.train_dl),
-                        div=div, div_final=div_final, pct_start=pct_start, moms=tuple(moms))
+        return self.planner.plan(TrainingCall("fit_one_cycle", n_epoch, dict(
+            lr_max=lr_max, div=div, div_final=div_final, pct_start=pct_start, moms=moms)))
 
     def plan_fine_tune(self, epochs: int, base_lr: float = 2e-3, freeze_epochs: int = 1, lr_mult: float = 100,
                        pct_start: float = 0.3, div: float = 5.0, div_final: float = 1e5,
-                       moms: Sequence[float] = DEFAULT_MOMS) -> FineTunePlan:
-        """What ``fine_tune`` with these arguments will do, phase by phase."""
-        return fine_tune_plan(epochs, n_groups=self.n_groups, steps_per_epoch=len(self.train_dl), base_lr=base_lr,
-                              freeze_epochs=freeze_epochs, lr_mult=lr_mult, pct_start=pct_start, div=div,
-                              div_final=div_final, moms=moms)
+                       moms: Sequence[float] = DEFAULT_MOMS) -> Plan[OneCycle]:
+        """What ``fine_tune`` with these arguments will do, phase by phase (see :mod:`lrwidget.train.plan`)."""
+        return self.planner.plan(TrainingCall("fine_tune", epochs, dict(
+            base_lr=base_lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult, pct_start=pct_start, div=div,
+            div_final=div_final, moms=moms)))
 
     # ----- training ---------------------------------------------------------------------------------------------
     @busy.uses_model("learn.fit()")
@@ -281,9 +292,9 @@ class Learner:
         """Trains ``n_epoch`` epochs with the 1cycle policy, on ``torch.optim.lr_scheduler.OneCycleLR``.
 
         ``lr_max`` is a float, a ``slice`` or one value per layer group (default ``self.lr``). How OneCycleLR's
-        steps sit against fastai's is described in :mod:`lrwidget.schedule`.
+        steps sit against fastai's is described in :mod:`lrwidget.train.schedule`.
         """
-        self._train(n_epoch, self.plan_one_cycle(n_epoch, lr_max, div, div_final, pct_start, moms))
+        self._run_plan(self.plan_one_cycle(n_epoch, lr_max, div, div_final, pct_start, moms))
 
     @busy.uses_model("learn.fine_tune()")
     def fine_tune(self, epochs: int, base_lr: float = 2e-3, freeze_epochs: int = 1, lr_mult: float = 100,
@@ -291,11 +302,15 @@ class Learner:
                   moms: Sequence[float] = DEFAULT_MOMS) -> None:
         """fastai's recipe: frozen one-cycle for ``freeze_epochs``, then unfrozen with discriminative LRs.
 
-        Runs exactly :meth:`plan_fine_tune`'s phases (see :func:`lrwidget.schedule.fine_tune_plan`).
+        Runs exactly :meth:`plan_fine_tune`'s phases (the recipe is :mod:`lrwidget.train.plan`'s).
         """
-        plan = self.plan_fine_tune(epochs, base_lr, freeze_epochs, lr_mult, pct_start, div, div_final, moms)
+        self._run_plan(self.plan_fine_tune(epochs, base_lr, freeze_epochs, lr_mult, pct_start, div, div_final, moms))
+
+    def _run_plan(self, plan: Plan[OneCycle]) -> None:
+        """Trains ``plan``'s phases in order: each one's ``freeze_to`` (if any), then its cycle."""
         for phase in plan.phases:
-            self.freeze_to(phase.freeze_to)
+            if phase.freeze_to is not None:
+                self.freeze_to(phase.freeze_to)
             self._train(phase.n_epoch, phase.cycle)
 
     def _columns(self) -> list[str]:

@@ -1,13 +1,14 @@
-"""Learning rates per layer group, and the exact plan of ``fit_one_cycle`` and ``fine_tune``.
+"""Learning rates per layer group, and the one-cycle schedule an :class:`lrwidget.Learner` trains with.
 
 Two jobs live here, both pure functions of their arguments so that a preview can draw what training will apply:
 
 * :func:`lrs_per_group` turns a float, a ``slice`` or a sequence into one learning rate per layer group, with
   fastai's ``Optimizer.set_hyper`` rules.
 * :func:`make_one_cycle` builds the one-cycle schedule on :class:`torch.optim.lr_scheduler.OneCycleLR`, and
-  :func:`one_cycle_plan` / :func:`fine_tune_plan` run that *same* function on a throwaway optimizer to list the
+  :class:`OneCycle` / :func:`one_cycle_plan` run that *same* function on a throwaway optimizer to list the
   learning rate every layer group gets at every step. The Learner trains from the same objects, so the preview
-  and the training cannot drift apart.
+  and the training cannot drift apart. What a whole training call does (fastai's ``fine_tune`` recipe included)
+  is :mod:`lrwidget.train.plan`.
 
 How OneCycleLR's steps differ from fastai's
 -------------------------------------------
@@ -52,7 +53,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Any, TypedDict
 
 import numpy as np
 import torch
@@ -62,6 +63,15 @@ LearningRates = float | slice | Sequence[float]
 Moms = tuple[float, float, float]
 
 DEFAULT_MOMS: Moms = (0.95, 0.85, 0.95)
+
+
+class CycleArgs(TypedDict):
+    """The shape of a one-cycle schedule beyond its peak lrs and length: ``fit_one_cycle``'s keyword arguments."""
+
+    div: float
+    div_final: float
+    pct_start: float
+    moms: Sequence[float]
 
 
 def check_lr(value: object, what: str) -> float:
@@ -210,14 +220,14 @@ def step_scheduler(scheduler: OneCycleLR, steps_done: int) -> None:
         scheduler.step()
 
 
-def _momentum_of(group: dict) -> float:
+def _momentum_of(group: dict[str, Any]) -> float:
     return float(group["betas"][0]) if "betas" in group else float(group["momentum"])
 
 
 def _simulate_one_cycle(lr_maxes: Sequence[float], total_steps: int, *, div: float, div_final: float,
                         pct_start: float, moms: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """Runs :func:`make_one_cycle` on a throwaway optimizer; returns (lrs, momentums), each [steps, groups]."""
-    cycle_args = dict(div=div, div_final=div_final, pct_start=pct_start, moms=moms)
+    cycle_args = CycleArgs(div=div, div_final=div_final, pct_start=pct_start, moms=moms)
     _check_cycle_args(total_steps, **cycle_args)
     n_groups = len(_check_lr_maxes(lr_maxes))
     if total_steps == 0:
@@ -260,15 +270,21 @@ class OneCycle:
     div: float = 25.0
     div_final: float = 1e5
     pct_start: float = 0.25
-    moms: Moms = DEFAULT_MOMS
+    moms: tuple[float, ...] = DEFAULT_MOMS
 
     def __post_init__(self) -> None:
         _check_cycle_args(self.total_steps, self.div, self.div_final, self.pct_start, self.moms)
         _check_lr_maxes(self.lr_maxes)
 
+    @classmethod
+    def over_epochs(cls, lr_maxes: tuple[float, ...], n_epoch: int, steps_per_epoch: int, *, div: float,
+                    div_final: float, pct_start: float, moms: tuple[float, ...]) -> OneCycle:
+        """The cycle of ``fit_one_cycle(n_epoch, ...)`` over ``steps_per_epoch`` batches an epoch (a CycleFactory)."""
+        return cls(lr_maxes, n_epoch * steps_per_epoch, div=div, div_final=div_final, pct_start=pct_start, moms=moms)
+
     @property
-    def _cycle_args(self) -> dict:
-        return dict(div=self.div, div_final=self.div_final, pct_start=self.pct_start, moms=self.moms)
+    def _cycle_args(self) -> CycleArgs:
+        return CycleArgs(div=self.div, div_final=self.div_final, pct_start=self.pct_start, moms=self.moms)
 
     def scheduler(self, optimizer: torch.optim.Optimizer) -> OneCycleLR:
         """The scheduler that applies this cycle to ``optimizer`` (see :func:`make_one_cycle`)."""
@@ -286,78 +302,6 @@ class OneCycle:
     def momentums(self) -> np.ndarray:
         """The momentum (Adam's beta1) of each group at each step, shape [total_steps, groups]."""
         return self._simulated[1].copy()
-
-
-@dataclass(frozen=True)
-class FineTunePhase:
-    """One of ``fine_tune``'s two ``fit_one_cycle`` calls and the ``freeze_to`` that precedes it."""
-
-    name: Literal["frozen", "unfrozen"]
-    freeze_to: int
-    n_epoch: int
-    lr_max: slice
-    cycle: OneCycle
-
-
-@dataclass(frozen=True)
-class FineTunePlan:
-    """Everything ``Learner.fine_tune`` will do, in order; it trains from this very object."""
-
-    phases: tuple[FineTunePhase, ...]
-
-    @property
-    def total_steps(self) -> int:
-        """Optimizer steps over all phases."""
-        return sum(phase.cycle.total_steps for phase in self.phases)
-
-    def lrs(self) -> np.ndarray:
-        """The lr of each group at each step of both phases, shape [total_steps, groups]."""
-        return np.concatenate([phase.cycle.lrs() for phase in self.phases])
-
-    def momentums(self) -> np.ndarray:
-        """The momentum of each group at each step of both phases, shape [total_steps, groups]."""
-        return np.concatenate([phase.cycle.momentums() for phase in self.phases])
-
-
-def fine_tune_plan(
-    epochs: int,
-    *,
-    n_groups: int,
-    steps_per_epoch: int,
-    base_lr: float = 2e-3,
-    freeze_epochs: int = 1,
-    lr_mult: float = 100,
-    pct_start: float = 0.3,
-    div: float = 5.0,
-    div_final: float = 1e5,
-    moms: Sequence[float] = DEFAULT_MOMS,
-) -> FineTunePlan:
-    """fastai's ``fine_tune`` recipe as data.
-
-    1. ``freeze()``, then ``fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99)`` (fastai keeps the
-       default ``div=25`` here);
-    2. ``base_lr /= 2``;
-    3. ``unfreeze()``, then ``fit_one_cycle(epochs, slice(base_lr/lr_mult, base_lr), pct_start, div)``.
-
-    ``div_final`` and ``moms`` go to both cycles, as fastai's ``**kwargs`` do. A phase of 0 epochs stays in the
-    plan with no steps, because its freeze/unfreeze still happens (and clears the optimizer state).
-    """
-    epochs = check_count(epochs, "epochs")
-    freeze_epochs = check_count(freeze_epochs, "freeze_epochs")
-    steps_per_epoch = check_count(steps_per_epoch, "steps_per_epoch")
-    base_lr = check_lr(base_lr, "base_lr")
-    lr_mult = check_lr(lr_mult, "lr_mult")
-    moms = tuple(moms)
-    frozen_lr = slice(base_lr)
-    unfrozen_lr = slice(base_lr / 2 / lr_mult, base_lr / 2)
-    frozen = OneCycle(tuple(lrs_per_group(frozen_lr, n_groups, name="base_lr")), freeze_epochs * steps_per_epoch,
-                      div=25.0, div_final=div_final, pct_start=0.99, moms=moms)
-    unfrozen = OneCycle(tuple(lrs_per_group(unfrozen_lr, n_groups, name="base_lr")), epochs * steps_per_epoch,
-                        div=div, div_final=div_final, pct_start=pct_start, moms=moms)
-    return FineTunePlan((
-        FineTunePhase("frozen", -1, freeze_epochs, frozen_lr, frozen),
-        FineTunePhase("unfrozen", 0, epochs, unfrozen_lr, unfrozen),
-    ))
 
 
 def fastai_offset_bound(lr_max: float, total_steps: int, *, div: float = 25.0, div_final: float = 1e5,

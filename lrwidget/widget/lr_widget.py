@@ -10,7 +10,7 @@ import torch
 from lrwidget.backends import TorchBackend, backend_for
 from lrwidget.engine.rangetest import RangeTestResult, check_lr_range, check_num_it
 from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
-from lrwidget.train.plans import PREVIEW_CALLS, PlannedPhase
+from lrwidget.train.plan import TRAINING_CALLS, Plan, TrainingCall, TrainingCallName
 from lrwidget.train.schedule import check_count, lrs_per_group
 from lrwidget.widget.closing import close_descendants
 from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
@@ -273,12 +273,12 @@ class LRWidget(ipywidgets.VBox):
 
     # ----- the schedule preview ---------------------------------------------------------------------------------
     def _preview_call(self, preview: str | None) -> str | None:
-        plans = hasattr(self._backend, "plan_fine_tune")
+        calls = self._backend.calls
         if preview == "auto":
-            return preview_default(self._backend.n_groups, self._backend.frozen_groups) if plans else None
-        if preview is not None and preview not in PREVIEW_CALLS:
+            return preview_default(self._backend.n_groups, self._backend.frozen_groups) if calls else None
+        if preview is not None and preview not in TRAINING_CALLS:
             raise ValueError(f"preview must be 'fine_tune', 'fit_one_cycle', 'auto' or None, got {preview!r}")
-        if preview is not None and not plans:
+        if preview is not None and preview not in calls:
             raise ValueError(f"preview={preview!r} needs a learner with {preview}; {self._backend.kind} has none")
         return preview
 
@@ -298,7 +298,7 @@ class LRWidget(ipywidgets.VBox):
     @property
     def preview_epochs(self) -> int:
         """The epochs the preview assumes (``epochs`` of fine_tune, ``n_epoch`` of fit_one_cycle)."""
-        return self._preview_panel().epochs_input.value
+        return int(self._preview_panel().epochs_input.value)
 
     @preview_epochs.setter
     def preview_epochs(self, epochs: int) -> None:
@@ -307,7 +307,7 @@ class LRWidget(ipywidgets.VBox):
     @property
     def preview_freeze_epochs(self) -> int:
         """The ``freeze_epochs`` the fine_tune preview assumes."""
-        return self._preview_panel().freeze_epochs_input.value
+        return int(self._preview_panel().freeze_epochs_input.value)
 
     @preview_freeze_epochs.setter
     def preview_freeze_epochs(self, epochs: int) -> None:
@@ -325,12 +325,10 @@ class LRWidget(ipywidgets.VBox):
             raise RuntimeError("this LRWidget has no schedule preview (created with preview=None, or plain PyTorch)")
         return self.schedule_preview
 
-    def _plan(self, call: str, epochs: int, freeze_epochs: int) -> tuple[list[PlannedPhase], dict[str, Any]]:
+    def _plan(self, call: TrainingCallName, epochs: int, freeze_epochs: int) -> Plan[Any]:
         """What ``w.fine_tune``/``w.fit_one_cycle`` would run now, with the very arguments they would pass."""
-        if call == "fine_tune":
-            kwargs = self._fine_tune_kwargs()
-            return self._backend.plan_fine_tune(epochs, freeze_epochs=freeze_epochs, **kwargs), kwargs
-        return self._backend.plan_fit_one_cycle(epochs, lr_max=self.lr), {"lr_max": self.lr}
+        kwargs = {"freeze_epochs": freeze_epochs} if call == "fine_tune" else {}
+        return self._backend.plan(self._training_call(call, epochs, kwargs))
 
     # ----- hand-off --------------------------------------------------------------------------------------------
     def _ensure_idle(self, call: str) -> None:
@@ -344,18 +342,27 @@ class LRWidget(ipywidgets.VBox):
         """
         self._ensure_idle("fine_tune")
         _reject_handle_kwargs(kwargs, ("base_lr", "lr_mult"), "fine_tune")
-        return self._backend.fine_tune(epochs, **self._fine_tune_kwargs(), **kwargs)
+        return self._backend.train(self._training_call("fine_tune", epochs, kwargs))
 
-    def _fine_tune_kwargs(self) -> dict[str, Any]:
-        """``base_lr`` and ``lr_mult`` from the handles: what fine_tune gets and what the preview shows."""
-        lo, hi = self._picked()
-        return {"base_lr": hi, "lr_mult": hi / lo if self._backend.n_groups > 1 else None}
+    def _training_call(self, name: TrainingCallName, epochs: int, kwargs: dict[str, Any]) -> TrainingCall:
+        """The call ``w.<name>(epochs, **kwargs)`` makes, the handles' LRs first: what it runs and the preview shows.
+
+        fine_tune gets ``base_lr=hi`` and, with several groups, ``lr_mult=hi/lo`` (with one, lr_mult has no effect,
+        so the learner's default stays); fit_one_cycle gets ``lr_max=w.lr``.
+        """
+        handles: dict[str, Any]
+        if name == "fine_tune":
+            lo, hi = self._picked()
+            handles = {"base_lr": hi, **({"lr_mult": hi / lo} if self._backend.n_groups > 1 else {})}
+        else:
+            handles = {"lr_max": self.lr}
+        return TrainingCall(name, epochs, {**handles, **kwargs})
 
     def fit_one_cycle(self, n_epoch: int, **kwargs: Any) -> Any:
         """``learn.fit_one_cycle(n_epoch, lr_max=w.lr, **kwargs)``."""
         self._ensure_idle("fit_one_cycle")
         _reject_handle_kwargs(kwargs, ("lr_max",), "fit_one_cycle")
-        return self._backend.fit_one_cycle(n_epoch, lr_max=self.lr, **kwargs)
+        return self._backend.train(self._training_call("fit_one_cycle", n_epoch, kwargs))
 
     def apply_to(self, optimizer: torch.optim.Optimizer) -> list[float]:
         """Writes the picked LRs into ``optimizer``'s param groups and returns them.

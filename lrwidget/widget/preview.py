@@ -2,8 +2,8 @@
 
 A bqplot figure (learning rate on a log scale over every training step, one line per layer group, dashed and grey
 where a group is frozen) and a table (each group's modules, size, whether it trains and its peak learning rate in
-each phase). The data comes from the backend's plan, computed by the code the learner trains with
-(:mod:`lrwidget.plans`); this module only draws it.
+each phase). The data is the backend's plan (:mod:`lrwidget.train.plan`), the one the learner trains from or, for a
+fastai Learner, computed by fastai's own schedule function; this module only draws it.
 
 If bqplot's front end fails to load in some host, only this panel is affected: the LRWidget view is a separate
 widget.
@@ -21,15 +21,15 @@ import bqplot
 import ipywidgets
 import numpy as np
 
-from lrwidget.train.plans import PREVIEW_CALLS, GroupSummary, PlannedPhase
+from lrwidget.train.plan import TRAINING_CALLS, GroupSummary, Phase, Plan, TrainingCall, TrainingCallName
 
 # Distinct in light and dark themes.
 GROUP_COLORS = ["#1f77b4", "#e6550d", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf"]
 FROZEN_COLOR = "#9e9e9e"
 AXIS_LABEL_COLOR = "#8a8a8a"
 
-# planner(call, epochs, freeze_epochs) -> (the phases, the keyword arguments the call will get)
-Planner = Callable[[str, int, int], tuple[Sequence[PlannedPhase], dict[str, Any]]]
+# planner(call, epochs, freeze_epochs) -> the plan of the call the hand-off would make now
+Planner = Callable[[TrainingCallName, int, int], Plan[Any]]
 
 
 class SchedulePreview(ipywidgets.VBox):
@@ -40,7 +40,7 @@ class SchedulePreview(ipywidgets.VBox):
         self._planner = planner
         self._groups = list(groups)
         self._steps_per_epoch = steps_per_epoch
-        self.call_picker = ipywidgets.Dropdown(options=list(PREVIEW_CALLS), value=call, description="preview",
+        self.call_picker = ipywidgets.Dropdown(options=list(TRAINING_CALLS), value=call, description="preview",
                                                layout=ipywidgets.Layout(width="220px"))
         self.epochs_input = ipywidgets.BoundedIntText(value=epochs, min=0, max=1000, description="epochs",
                                                       layout=ipywidgets.Layout(width="150px"))
@@ -59,7 +59,7 @@ class SchedulePreview(ipywidgets.VBox):
         self.add_class("lrw-preview")
         for control in (self.call_picker, self.epochs_input, self.freeze_epochs_input):
             control.observe(lambda _change: self.update(), names="value")
-        self.phases: list[PlannedPhase] = []
+        self.phases: list[Phase[Any]] = []
 
     def _build_figure(self) -> None:
         self.x_scale, self.y_scale = bqplot.LinearScale(), bqplot.LogScale()
@@ -89,9 +89,10 @@ class SchedulePreview(ipywidgets.VBox):
         )
 
     @property
-    def call(self) -> str:
+    def call(self) -> TrainingCallName:
         """The call the preview shows: ``"fine_tune"`` or ``"fit_one_cycle"``."""
-        return self.call_picker.value
+        call: TrainingCallName = self.call_picker.value  # the dropdown offers TRAINING_CALLS only
+        return call
 
     def update(self) -> None:
         """Recomputes the plan (for the current handles) and redraws the figure and the table."""
@@ -100,12 +101,12 @@ class SchedulePreview(ipywidgets.VBox):
             self._show_message("Steps per epoch are unknown (the train loader has no len), so there is no preview.")
             return
         try:
-            phases, kwargs = self._planner(self.call, self.epochs_input.value, self.freeze_epochs_input.value)
+            plan = self._planner(self.call, self.epochs_input.value, self.freeze_epochs_input.value)
         except (RuntimeError, ValueError, TypeError) as problem:
             self._show_message(html.escape(str(problem)))
             return
-        self.phases = list(phases)
-        self.call_label.value = call_text(self.call, self.epochs_input.value, self.freeze_epochs_input.value, kwargs)
+        self.phases = list(plan.phases)
+        self.call_label.value = call_text(plan.call)
         self._draw(self.phases)
         self.table.value = group_table(self._groups, self.phases)
 
@@ -118,7 +119,7 @@ class SchedulePreview(ipywidgets.VBox):
                 mark.x, mark.y = [], []
             self.phase_names.x, self.phase_names.y, self.phase_names.text = [], [], []
 
-    def _draw(self, phases: Sequence[PlannedPhase]) -> None:
+    def _draw(self, phases: Sequence[Phase[Any]]) -> None:
         lrs = np.concatenate([phase.lrs for phase in phases]) if phases else np.empty((0, len(self._groups)))
         trains = np.concatenate([np.tile([phase.trains(g) for g in range(lrs.shape[1])], (phase.steps, 1))
                                  for phase in phases]) if len(lrs) else np.empty_like(lrs, dtype=bool)
@@ -135,8 +136,8 @@ class SchedulePreview(ipywidgets.VBox):
             self.frozen_lines.x, self.frozen_lines.y = steps, frozen
             self.phase_edges.x = [[edge, edge] for edge in edges] or []
             self.phase_edges.y = [[low, high] for _ in edges] or []
-            starts = np.concatenate([[0], edges]) if phases else []
-            self.phase_names.x, self.phase_names.y = list(starts), [high] * len(starts)
+            starts = [0, *edges] if phases else []
+            self.phase_names.x, self.phase_names.y = starts, [high] * len(starts)
             self.phase_names.text = [f"{phase.name}: {phase.n_epoch} epoch{'s' * (phase.n_epoch != 1)}"
                                      for phase in phases]
             self.y_scale.min, self.y_scale.max = low / 1.5, high * 1.5
@@ -146,37 +147,59 @@ MAX_DRAWN_STEPS = 1000
 DRAG_REDRAW_INTERVAL_S = 0.1  # a drag sends ~20 values/s; the preview redraws at most 10 times a second
 
 
+def start_daemon_timer(delay_s: float, action: Callable[[], None]) -> None:
+    """Runs ``action`` on a daemon timer thread after ``delay_s`` seconds (the default timer of :class:`Throttle`)."""
+    timer = threading.Timer(delay_s, action)
+    timer.daemon = True
+    timer.start()
+
+
 class Throttle:
     """Calls ``action`` at most once per ``interval_s``: at once when idle, else once more when the interval ends.
 
     The trailing call always comes, so the last value of a drag is the one drawn. It runs on a timer thread, as the
     range test's updates do: ipywidgets sends from any thread.
+
+    Args:
+        action: what to call.
+        interval_s: the least time between two calls.
+        clock: the time in seconds, as ``time.monotonic`` (tests pass a fake one).
+        call_later: ``call_later(delay_s, callback)`` runs ``callback`` once ``delay_s`` seconds have passed on
+            ``clock`` (tests pass one that the fake clock fires).
     """
 
-    def __init__(self, action: Callable[[], None], interval_s: float = DRAG_REDRAW_INTERVAL_S) -> None:
+    def __init__(self, action: Callable[[], None], interval_s: float = DRAG_REDRAW_INTERVAL_S, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 call_later: Callable[[float, Callable[[], None]], None] = start_daemon_timer) -> None:
         self._action = action
         self._interval_s = interval_s
+        self._clock = clock
+        self._call_later = call_later
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
+        self._trailing_call_due = False
         self._last_run = -math.inf
 
     def __call__(self) -> None:
         with self._lock:
-            wait = self._last_run + self._interval_s - time.monotonic()
-            run_now = wait <= 0 and self._timer is None
+            if self._trailing_call_due:
+                return  # the trailing call will draw the latest value
+            now = self._clock()
+            wait = self._last_run + self._interval_s - now
+            run_now = wait <= 0
             if run_now:
-                self._last_run = time.monotonic()
-            elif self._timer is None:
-                self._timer = threading.Timer(max(wait, 0.0), self._run_trailing)
-                self._timer.daemon = True
-                self._timer.start()
+                self._last_run = now
+            else:
+                self._trailing_call_due = True
+        # Outside the lock: the action (and a call_later that runs at once) may call back in.
         if run_now:
             self._action()
+        else:
+            self._call_later(wait, self._run_trailing)
 
     def _run_trailing(self) -> None:
         with self._lock:
-            self._timer = None
-            self._last_run = time.monotonic()
+            self._trailing_call_due = False
+            self._last_run = self._clock()
         self._action()
 
 
@@ -188,7 +211,7 @@ def _drawn_steps(total: int, edges: np.ndarray) -> np.ndarray:
     return np.unique(picks.astype(int))
 
 
-def group_table(groups: Sequence[GroupSummary], phases: Sequence[PlannedPhase]) -> str:
+def group_table(groups: Sequence[GroupSummary], phases: Sequence[Phase[Any]]) -> str:
     """The per-group table: modules, size, and per phase whether it trains and its peak learning rate."""
     phase_headers = "".join(f"<th>{html.escape(phase.name)}</th>" for phase in phases)
     rows = []
@@ -208,16 +231,15 @@ def group_table(groups: Sequence[GroupSummary], phases: Sequence[PlannedPhase]) 
             f"{phase_headers}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def preview_default(n_groups: int, frozen_groups: int) -> str:
+def preview_default(n_groups: int, frozen_groups: int) -> TrainingCallName:
     """``fine_tune`` for a learner with several groups that is frozen (transfer learning), else ``fit_one_cycle``."""
     return "fine_tune" if n_groups > 1 and frozen_groups > 0 else "fit_one_cycle"
 
 
-def call_text(call: str, epochs: int, freeze_epochs: int, kwargs: dict[str, Any]) -> str:
+def call_text(call: TrainingCall) -> str:
     """The exact call the preview shows, as the user would type it."""
-    shown = {"freeze_epochs": freeze_epochs, **kwargs} if call == "fine_tune" else kwargs
-    arguments = ", ".join([str(epochs)] + [f"{key}={_short(value)}" for key, value in shown.items()])
-    return f"<code>learn.{call}({arguments})</code>"
+    arguments = ", ".join([str(call.epochs)] + [f"{key}={_short(value)}" for key, value in call.kwargs.items()])
+    return f"<code>learn.{call.name}({arguments})</code>"
 
 
 def _short(value: Any) -> str:
