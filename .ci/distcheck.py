@@ -13,9 +13,10 @@ import email.parser
 import re
 import sys
 import tarfile
-import tomllib
 import zipfile
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 LICENSE_EXPRESSION = "Apache-2.0"
