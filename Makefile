@@ -9,14 +9,14 @@ PIP    := $(PY) -m pip install --quiet --constraint constraints.txt
 # JupyterLab prints its URL; on a machine without a display it opens no browser, and as root it needs --allow-root.
 LAB_FLAGS := --ip 127.0.0.1 $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: demo demo-cli test test-python test-js js setup browser bench clean
+.PHONY: demo demo-cli test test-python test-js js setup browser bench lint wheel-check min-deps clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, from the pin, so that no dependency drags in a CUDA build
 	$(PIP) torch
-	$(PIP) -e ".[test,examples,e2e,bench]"
+	$(PIP) -e ".[test,examples,e2e,bench,lint]"
 	touch $@
 
 setup: $(VENV)/.installed
@@ -66,6 +66,21 @@ bench: setup
 	$(PY) benchmarks/suggestion_quality.py --json build/suggestion_quality.json
 	# How far any rule reading the range test could go on that suite (seconds; reads the JSON above)
 	$(PY) benchmarks/suggestion_ceiling.py build/suggestion_quality.json
+
+# Static checks: ruff and mypy as configured in pyproject.toml, tsc over js/src. Not yet in .ci/run (the code is
+# being made clean first).
+lint: setup js/node_modules/.package-lock.json
+	$(VENV)/bin/ruff check lrwidget tests benchmarks
+	$(VENV)/bin/mypy lrwidget
+	cd js && npm run typecheck
+
+# Release files: build the sdist and wheel, check what they hold, install the wheel in a fresh venv and import it.
+wheel-check:
+	PYTHON=$(PYTHON) bash .ci/check_wheel.sh
+
+# The oldest declared version of every dependency, in a fresh venv, against the fast tests.
+min-deps:
+	PYTHON=$(PYTHON) bash .ci/min_deps.sh
 
 clean:
 	rm -rf $(VENV) js/node_modules .pytest_cache .hypothesis

@@ -25,4 +25,4 @@ __all__ = [
     "slide",
     "sweetspot",
 ]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one version source: pyproject.toml reads it (hatch dynamic version)
