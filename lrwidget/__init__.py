@@ -4,8 +4,10 @@ Public names:
 - :func:`range_test` runs the LR range test on any torch model and restores everything afterwards;
 - :class:`Learner` is a torch-only learner with fastai's training API (``lr_find``, ``fit_one_cycle``, ``fine_tune``);
 - :class:`LRWidget` runs the range test live in the notebook, with draggable lo/hi handles;
+- :class:`ModelBusyError` is raised by a call that would use a model in the middle of a range test;
 - :class:`SuggestedLRs` is what suggestions come back as (see :mod:`lrwidget.suggest`).
 """
+from lrwidget.engine.busy import ModelBusyError
 from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult, range_test
 from lrwidget.suggest import SuggestedLRs, Suggestion, minimum, slide, steep, sweetspot, valley
 from lrwidget.train.learner import Learner
@@ -14,6 +16,7 @@ from lrwidget.widget import LRWidget
 __all__ = [
     "Learner",
     "LRWidget",
+    "ModelBusyError",
     "range_test",
     "RangeTestResult",
     "RangeTestPoint",
