@@ -12,9 +12,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lrwidget.train.learner import Learner, accuracy
-from lrwidget.suggest.markers import MARKERS_BY_NAME
 from lrwidget.suggest import minimum, slide, steep, valley
+from lrwidget.suggest.markers import MARKERS_BY_NAME
+from lrwidget.train.learner import Learner, accuracy
 
 N_CLASSES = 10
 

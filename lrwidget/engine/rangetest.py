@@ -78,7 +78,7 @@ class RangeTestResult:
         """The curve as a list of points."""
         return [
             RangeTestPoint(iteration, lr, raw, smoothed)
-            for iteration, (lr, raw, smoothed) in enumerate(zip(self.lrs, self.raw_losses, self.losses))
+            for iteration, (lr, raw, smoothed) in enumerate(zip(self.lrs, self.raw_losses, self.losses, strict=True))
         ]
 
     def suggest(self, *funcs: Callable[..., Any]) -> SuggestedLRs:
@@ -256,4 +256,4 @@ def check_lr_range(start_lr: Any, end_lr: Any) -> None:
                          "the schedule's LRs would overflow to inf; narrow the range")
 
 
-__all__: Sequence[str] = ["range_test", "RangeTestResult", "RangeTestPoint", "LossSmoother", "exponential_lr"]
+__all__: Sequence[str] = ["LossSmoother", "RangeTestPoint", "RangeTestResult", "exponential_lr", "range_test"]

@@ -22,10 +22,12 @@ import torch
 from torch import nn
 
 from lrwidget.engine import busy
-from lrwidget.train.progress import ProgressTable
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.engine.smoothing import LossSmoother
+from lrwidget.engine.step import LossFunc, SupervisedStep, compute_loss, model_device
+from lrwidget.suggest import SuggestedLRs, valley
 from lrwidget.train.plan import Plan, Planner, TrainingCall
+from lrwidget.train.progress import ProgressTable
 from lrwidget.train.schedule import (
     DEFAULT_MOMS,
     LearningRates,
@@ -35,8 +37,6 @@ from lrwidget.train.schedule import (
     lrs_per_group,
     step_scheduler,
 )
-from lrwidget.engine.step import LossFunc, SupervisedStep, compute_loss, model_device
-from lrwidget.suggest import SuggestedLRs, valley
 
 # fastai's norm_types: in a frozen layer group these keep training when train_bn is set.
 NORM_TYPES = (
@@ -281,7 +281,7 @@ class Learner:
         """Trains ``n_epoch`` epochs at a constant learning rate (``self.lr`` by default; slices allowed)."""
         lrs = lrs_per_group(self.lr if lr is None else lr, self.n_groups, name="lr")
         check_count(n_epoch, "n_epoch")
-        for group, group_lr in zip(self.opt.param_groups, lrs):
+        for group, group_lr in zip(self.opt.param_groups, lrs, strict=True):
             group["lr"] = group_lr
         self._train(n_epoch, cycle=None)
 
@@ -342,7 +342,7 @@ class Learner:
                     table.bar(batch_index, n_batches, f"train_loss {train_loss:.4f}")
                 row: dict[str, Any] = {"epoch": epoch, "train_loss": train_loss}
                 if self.valid_dl is not None:
-                    row.update(zip(["valid_loss", *self.metric_names], self.validate()))
+                    row.update(zip(["valid_loss", *self.metric_names], self.validate(), strict=True))
                 row["time"] = time.perf_counter() - started
                 self.history.append(row)
                 table.row(row)

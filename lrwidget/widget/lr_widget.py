@@ -374,7 +374,7 @@ class LRWidget(ipywidgets.VBox):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"apply_to takes a torch.optim.Optimizer, got {type(optimizer).__name__}")
         lrs = lrs_per_group(self.lr, len(optimizer.param_groups), name="w.lr")
-        for group, lr in zip(optimizer.param_groups, lrs):
+        for group, lr in zip(optimizer.param_groups, lrs, strict=True):
             if isinstance(group["lr"], torch.Tensor):
                 group["lr"].fill_(lr)
             else:

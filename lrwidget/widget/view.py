@@ -132,7 +132,8 @@ class LRCurveView(anywidget.AnyWidget):
     def _validate_visible_markers(self, proposal: dict[str, Any]) -> list[str]:
         unknown = [name for name in proposal["value"] if name not in MARKER_NAMES + tuple(self.suggestions)]
         if unknown:
-            raise traitlets.TraitError(f"unknown marker(s) {unknown}; known: {sorted(set(MARKER_NAMES) | set(self.suggestions))}")
+            known = sorted(set(MARKER_NAMES) | set(self.suggestions))
+            raise traitlets.TraitError(f"unknown marker(s) {unknown}; known: {known}")
         return list(proposal["value"])
 
     @traitlets.default("marker_registry")
@@ -144,7 +145,8 @@ class LRCurveView(anywidget.AnyWidget):
         expected = marker_registry_state()
         if proposal["value"] != expected:
             raise traitlets.TraitError(
-                f"marker_registry is fixed by lrwidget.suggest.markers.MARKERS ({[entry['name'] for entry in expected]});"
+                "marker_registry is fixed by lrwidget.suggest.markers.MARKERS "
+                f"({[entry['name'] for entry in expected]});"
                 f" got {proposal['value']!r}"
             )
         return expected
