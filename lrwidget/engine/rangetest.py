@@ -92,7 +92,8 @@ class RangeTestResult:
 
 def exponential_lr(start_lr: float, end_lr: float, iteration: int, num_it: int) -> float:
     """The learning rate of batch ``iteration`` in fastai's exponential schedule."""
-    return start_lr * (end_lr / start_lr) ** (iteration / num_it)
+    growth: float = (end_lr / start_lr) ** (iteration / num_it)  # typeshed types float ** float as Any (complex)
+    return start_lr * growth
 
 
 @busy.leases_model_argument("range_test()")

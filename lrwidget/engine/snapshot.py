@@ -195,7 +195,8 @@ def _hyper_dicts(optimizer: Any) -> list[dict[str, Any]]:
     """
     if not isinstance(optimizer, torch.optim.Optimizer) and hasattr(optimizer, "hypers"):
         return list(optimizer.hypers)
-    return optimizer.param_groups
+    param_groups: list[dict[str, Any]] = optimizer.param_groups
+    return param_groups
 
 
 def _optimizer_params(optimizer: torch.optim.Optimizer | None) -> list[torch.Tensor]:

@@ -45,7 +45,8 @@ NORM_TYPES = (
     nn.LayerNorm,
 )
 Metric = Callable[[torch.Tensor, Any], Any]
-Splitter = Callable[[nn.Module], Iterable[Iterable[nn.Parameter]]]
+# Any: a splitter takes the caller's own model class (nn.Sequential, a custom Module), which Callable cannot widen to.
+Splitter = Callable[[Any], Iterable[Iterable[nn.Parameter]]]
 DEFAULT_LR = 1e-3  # fastai's Learner default
 _MAX_NAMES_SHOWN = 8
 
@@ -92,12 +93,12 @@ def check_layer_groups(model: nn.Module, groups: Any) -> list[list[nn.Parameter]
     if not groups or any(isinstance(group, torch.Tensor) or not isinstance(group, Iterable) for group in groups):
         raise TypeError("the splitter must return a list of parameter lists, one list per layer group "
                         "(e.g. [list(body.parameters()), list(head.parameters())])")
-    groups = [list(group) for group in groups]
+    layer_groups: list[list[nn.Parameter]] = [list(group) for group in groups]
     names = {id(param): name for name, param in model.named_parameters()}
     problems: list[str] = []
     group_of: dict[int, int] = {}
     repeated: list[str] = []
-    for index, group in enumerate(groups):
+    for index, group in enumerate(layer_groups):
         if not group:
             problems.append(f"layer group {index} is empty")
         for param in group:
@@ -116,7 +117,7 @@ def check_layer_groups(model: nn.Module, groups: Any) -> list[list[nn.Parameter]
     if problems:
         raise ValueError("the splitter's layer groups must hold every trainable parameter of the model exactly "
                          "once: " + "; ".join(problems))
-    return groups
+    return layer_groups
 
 
 def _batch_size(target: Any) -> int:

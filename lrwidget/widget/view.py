@@ -101,7 +101,8 @@ class LRCurveView(anywidget.AnyWidget):
         self._message_handlers[name] = handler
 
     def _dispatch_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        handler = self._message_handlers.get(content.get("type")) if isinstance(content, dict) else None
+        message_type = content.get("type") if isinstance(content, dict) else None
+        handler = self._message_handlers.get(message_type) if isinstance(message_type, str) else None
         if handler is not None:
             handler()
 
