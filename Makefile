@@ -67,8 +67,7 @@ bench: setup
 	# How far any rule reading the range test could go on that suite (seconds; reads the JSON above)
 	$(PY) benchmarks/suggestion_ceiling.py build/suggestion_quality.json
 
-# Static checks: ruff and mypy as configured in pyproject.toml, tsc over js/src. Not yet in .ci/run (the code is
-# being made clean first).
+# Static checks: ruff and mypy as configured in pyproject.toml, tsc over js/src (.ci/run runs it before the tests).
 lint: setup js/node_modules/.package-lock.json
 	$(VENV)/bin/ruff check lrwidget tests benchmarks
 	$(VENV)/bin/mypy lrwidget

@@ -8,6 +8,7 @@ alone, whoever runs it, which isolates the per-step cost from fixed costs such a
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import random
 import re
@@ -33,7 +34,7 @@ class ModelSpec:
     def build_model(self, seed: int = 0) -> nn.Module:
         torch.manual_seed(seed)
         layers: list[nn.Module] = []
-        for index, (width_in, width_out) in enumerate(zip(self.sizes, self.sizes[1:])):
+        for index, (width_in, width_out) in enumerate(itertools.pairwise(self.sizes)):
             if index:
                 layers.append(nn.ReLU())
             layers.append(nn.Linear(width_in, width_out))
@@ -67,7 +68,7 @@ class BatchClock:
 
         A median rather than a mean, so that the moments another process takes the core away do not count.
         """
-        return statistics.median(later - earlier for earlier, later in zip(self.stamps, self.stamps[1:]))
+        return statistics.median(later - earlier for earlier, later in itertools.pairwise(self.stamps))
 
 
 def build_loader(spec: ModelSpec, num_batches: int, clock: BatchClock, seed: int = 0) -> DataLoader:
@@ -98,7 +99,7 @@ class Timings:
         return statistics.median(self.per_step[name])
 
     def round_ratios(self, name: str, baseline: str) -> list[float]:
-        return [mine / base for mine, base in zip(self.whole[name], self.whole[baseline])]
+        return [mine / base for mine, base in zip(self.whole[name], self.whole[baseline], strict=True)]
 
 
 def interleave(

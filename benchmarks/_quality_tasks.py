@@ -7,6 +7,7 @@ for the pretrained body, ``fine_tune``. Nothing is downloaded and nothing is cac
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,35 +71,35 @@ def _standardize(x: np.ndarray) -> np.ndarray:
     return (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-8)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def digits_flat() -> Arrays:
     from sklearn.datasets import load_digits
     digits = load_digits()
     return digits.data / 16.0, digits.target
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def digits_images() -> Arrays:
     from sklearn.datasets import load_digits
     digits = load_digits()
     return digits.images[:, None] / 16.0, digits.target
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def breast_cancer() -> Arrays:
     from sklearn.datasets import load_breast_cancer
     data = load_breast_cancer()
     return _standardize(data.data), data.target
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def wine() -> Arrays:
     from sklearn.datasets import load_wine
     data = load_wine()
     return _standardize(data.data), data.target
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def diabetes() -> Arrays:
     from sklearn.datasets import load_diabetes
     data = load_diabetes()
@@ -106,7 +107,7 @@ def diabetes() -> Arrays:
     return _standardize(data.data), target[:, None]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def synthetic_regression() -> Arrays:
     from sklearn.datasets import make_regression
     x, y = make_regression(n_samples=1200, n_features=20, n_informative=12, noise=20.0, random_state=7)
@@ -114,7 +115,7 @@ def synthetic_regression() -> Arrays:
     return _standardize(x), y[:, None]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def synthetic_classification() -> Arrays:
     from sklearn.datasets import make_classification
     x, y = make_classification(n_samples=1500, n_features=20, n_informative=10, n_classes=4,
@@ -123,14 +124,14 @@ def synthetic_classification() -> Arrays:
 
 
 # ----- fine-tuning: a CNN body pretrained on digits 0-4, fine-tuned on 5-9 with a fresh head ------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def digits_high() -> Arrays:
     images, labels = digits_images()
     keep = labels >= 5
     return images[keep], labels[keep] - 5
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pretrained_body(seed: int) -> dict[str, torch.Tensor]:
     """The body of the demo CNN, trained on digits 0-4 (2 epochs, one cycle at 3e-3); its state dict."""
     images, labels = digits_images()
@@ -157,7 +158,7 @@ def mlp(sizes: tuple[int, ...], batchnorm: bool = False) -> Callable[[int], nn.M
 
     def build(seed: int) -> nn.Module:
         layers: list[nn.Module] = []
-        for index, (width_in, width_out) in enumerate(zip(sizes, sizes[1:])):
+        for index, (width_in, width_out) in enumerate(itertools.pairwise(sizes)):
             layers.append(nn.Linear(width_in, width_out))
             if index < len(sizes) - 2:
                 layers += [nn.BatchNorm1d(width_out)] if batchnorm else []
@@ -179,7 +180,7 @@ def cnn_without_batchnorm(seed: int) -> nn.Module:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def synthetic_binary() -> Arrays:
     from sklearn.datasets import make_classification
     x, y = make_classification(n_samples=1000, n_features=12, n_informative=6, flip_y=0.05, random_state=5)

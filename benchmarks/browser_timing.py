@@ -33,10 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.browser import chromium_context  # noqa: E402
-from tests.e2e.notebook_driver import poll  # noqa: E402
-from tests.e2e.widget_notebook import open_widget_notebook, running_server  # noqa: E402
-from tests.e2e.widget_probe import AxisCalibration, WidgetProbe  # noqa: E402
+from tests.e2e.browser import chromium_context
+from tests.e2e.notebook_driver import poll
+from tests.e2e.widget_notebook import open_widget_notebook, running_server
+from tests.e2e.widget_probe import AxisCalibration, WidgetProbe
 
 CURVE_SIZES = (100, 10_000)
 PACED_STEP_S = 0.15
@@ -107,11 +107,11 @@ def measure_redraws(probe: WidgetProbe, n_points: int, n_redraws: int) -> dict[s
     probe.notebook.execute(SYNTHETIC_CURVE.format(n=n_points, seed=0))  # warm up: the first big message
     for seed in range(n_redraws):
         code = SYNTHETIC_CURVE.format(n=n_points, seed=seed + 1)
-        times["new curve from Python"].append(redraw_after(probe, lambda: probe.notebook.execute(code)))
+        times["new curve from Python"].append(redraw_after(probe, lambda code=code: probe.notebook.execute(code)))
     viewport = dict(probe.page.viewport_size)
     for step in range(n_redraws):
         size = {**viewport, "width": viewport["width"] - 1 - step % 2}
-        times["resize by 1 px"].append(redraw_after(probe, lambda: probe.page.set_viewport_size(size)))
+        times["resize by 1 px"].append(redraw_after(probe, lambda size=size: probe.page.set_viewport_size(size)))
     probe.page.set_viewport_size(viewport)
     toggle = probe.root.locator('[data-lrw-toggle="minimum"]')
     for _ in range(n_redraws):

@@ -37,11 +37,19 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]  # runs from a checkout, installed or not
-from _common import (  # noqa: E402
-    CLOCKS, BatchClock, ModelSpec, OtherLoad, build_loader, interleave, markdown_table, median_seconds,
-    replace_section, wait_for_quiet,
-)
 import fastai.callback.progress  # noqa: E402,F401  (adds Learner.no_bar)
+from _common import (  # noqa: E402
+    CLOCKS,
+    BatchClock,
+    ModelSpec,
+    OtherLoad,
+    build_loader,
+    interleave,
+    markdown_table,
+    median_seconds,
+    replace_section,
+    wait_for_quiet,
+)
 from fastai.basics import DataLoaders, Learner, OptimWrapper  # noqa: E402
 from fastai.callback.schedule import valley as fastai_valley  # noqa: E402  (the import also adds Learner.lr_find)
 from torch_lr_finder import LRFinder  # noqa: E402
@@ -132,7 +140,7 @@ def contenders_for(spec: ModelSpec, steps: int, clock: BatchClock, model_dir: st
 def overhead_rows(steps: int, rounds: Sequence[int], clock_name: str) -> tuple[list[list[str]], list[str]]:
     """Times every contender on every model; returns the table rows and notes on lrwidget's ratios."""
     rows, notes = [], []
-    for spec, spec_rounds in zip(SPECS, rounds):
+    for spec, spec_rounds in zip(SPECS, rounds, strict=True):
         clock = BatchClock(CLOCKS[clock_name])
         with tempfile.TemporaryDirectory() as model_dir:
             calls, resets = contenders_for(spec, steps, clock, model_dir)
@@ -153,7 +161,7 @@ def overhead_rows(steps: int, rounds: Sequence[int], clock_name: str) -> tuple[l
         resolves = abs(control - 1) <= TARGET_RATIO - 1
         notes.append(
             f"lrwidget, {spec.name}: whole call {ours:.3f}× bare, {verdict} the ≤ {TARGET_RATIO} target; "
-            f"the A/A control reads {control:.3f}×" + ("" if resolves else f", so this run cannot resolve 3%")
+            f"the A/A control reads {control:.3f}×" + ("" if resolves else ", so this run cannot resolve 3%")
         )
     return rows, notes
 
@@ -244,7 +252,8 @@ def lrwidget_breakdown() -> list[list[str]]:
 def machine_line(threads: int) -> str:
     processor = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
-        names = [line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")]
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]
         processor += f" ({names[0]})" if names else ""
     thread_count = f"{threads} thread" + ("s" if threads != 1 else "")
     return f"machine: {processor}; torch {torch.__version__}; {thread_count}; Python {platform.python_version()}"

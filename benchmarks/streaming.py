@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lrwidget import LRWidget  # noqa: E402
-from lrwidget.demo import digits_learner  # noqa: E402
-from tests.counting_comm import counting_comms  # noqa: E402
+from lrwidget import LRWidget
+from lrwidget.demo import digits_learner
+from tests.counting_comm import counting_comms
 
 
 def measure(num_it: int) -> dict[str, float]:
@@ -48,10 +48,11 @@ def main() -> None:
     print("| points | run (s) | messages | bytes/point, all | bytes/point, point deltas | max messages in 1 s |")
     print("|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['points']} | {row['seconds']:.1f} | {row['messages']} | {row['bytes_per_point']:.0f} | {row['point_bytes_per_point']:.1f} "
-              f"| {row['max_messages_per_s']} |")
+        print(f"| {row['points']} | {row['seconds']:.1f} | {row['messages']} | {row['bytes_per_point']:.0f} "
+              f"| {row['point_bytes_per_point']:.1f} | {row['max_messages_per_s']} |")
     ratio = rows[1]["bytes_per_point"] / rows[0]["bytes_per_point"]
-    print(f"\nbytes/point at 800 points ÷ at 200 points: {ratio:.2f} (1.0 = linear total; re-sending the list would be ~4)")
+    print(f"\nbytes/point at 800 points ÷ at 200 points: {ratio:.2f} "
+          "(1.0 = linear total; re-sending the list would be ~4)")
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def fitted_regrets(rows: list[dict[str, Any]], table: list[np.ndarray], columns:
                    leave_out: bool) -> list[float]:
     """Each task's regret under the least-squares rule on ``columns`` (fitted without that task when ``leave_out``)."""
     designs = [np.c_[np.ones(len(features)), features[:, list(columns)]] for features in table]
-    targets = [np.full(len(features), math.log10(row["oracle_lr"])) for row, features in zip(rows, table)]
+    targets = [np.full(len(features), math.log10(row["oracle_lr"])) for row, features in zip(rows, table, strict=True)]
 
     def fit(indices: Sequence[int]) -> np.ndarray:
         coefficients, *_ = np.linalg.lstsq(np.vstack([designs[i] for i in indices]),
@@ -158,7 +158,7 @@ def best_rule_in_hindsight(rows: list[dict[str, Any]], table: list[np.ndarray],
     smallest worst regret, scored on all tasks: its regrets, its intercept and its slopes."""
     slope_sets = np.array(list(itertools.product(SLOPES, repeat=len(columns))))  # rules' slopes × features
     regrets = []
-    for row, features in zip(rows, table):
+    for row, features in zip(rows, table, strict=True):
         grid = loss_by_log_lr(row)
         without_intercept = features[:, list(columns)] @ slope_sets.T  # seeds × slope sets
         picks = INTERCEPTS[:, None, None] + without_intercept[None]  # intercepts × seeds × slope sets
@@ -179,7 +179,7 @@ def seed_noise_text(rows: list[dict[str, Any]]) -> str:
     if len(rows[0]["curves"]) < 2:
         return "Seed noise: needs at least 2 seeds."
     noise = [seed_noise(row) for row in rows]
-    noisy = [row["task"] for row, value in zip(rows, noise) if value > WITHIN]
+    noisy = [row["task"] for row, value in zip(rows, noise, strict=True) if value > WITHIN]
     return (f"Seed noise: the grid's best LR chosen on all seeds but one misses the held-out seed's best by more than "
             f"{WITHIN:.0%} on {len(noisy)}/{len(rows)} tasks (median {100 * statistics.median(noise):+.0f}%, worst "
             f"{100 * max(noise):+.0f}%)" + (": " + "; ".join(noisy) if noisy else "") + ".")
@@ -214,12 +214,14 @@ def hindsight_text(rows: list[dict[str, Any]], names: list[str], table: list[np.
     for size in (1, 2):
         for columns in itertools.combinations(range(len(names)), size):
             regrets, intercept, slopes = best_rule_in_hindsight(rows, table, columns)
-            formula = f"{intercept:+.2f}" + "".join(f" {b:+.2f}·({names[c]})" for b, c in zip(slopes, columns))
+            formula = f"{intercept:+.2f}" + "".join(
+                f" {b:+.2f}·({names[c]})" for b, c in zip(slopes, columns, strict=True))
             searched.append((sum(r <= WITHIN for r in regrets), -max(regrets), formula, regrets))
     searched.sort(key=lambda rule: rule[:2], reverse=True)
     return ("The best rules in hindsight (searched and scored on all tasks; log10(lr) =):\n\n"
             + markdown_table(["rule", "within 10%", "median", "worst", "tasks missed"], [
-                [formula, *summary(regrets), "; ".join(row["task"] for row, r in zip(rows, regrets) if r > WITHIN)]
+                [formula, *summary(regrets),
+                 "; ".join(row["task"] for row, r in zip(rows, regrets, strict=True) if r > WITHIN)]
                 for _count, _worst, formula, regrets in searched[:6]]))
 
 
@@ -228,7 +230,8 @@ def main() -> None:
     parser.add_argument("results", type=Path, help="the JSON written by suggestion_quality.py --json")
     parser.add_argument("--valid", action="store_true", help="add validation-loss landmarks (re-runs the range tests)")
     parser.add_argument("--max-features", type=int, default=3, help="largest feature subset fitted (default 3)")
-    parser.add_argument("--write", action="store_true", help="replace the ## Suggestion ceiling section of BENCHMARKS.md")
+    parser.add_argument("--write", action="store_true",
+                        help="replace the ## Suggestion ceiling section of BENCHMARKS.md")
     args = parser.parse_args()
     torch.set_num_threads(1)
     rows = json.loads(args.results.read_text())

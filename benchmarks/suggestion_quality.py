@@ -108,7 +108,8 @@ def suggest_all(curve: dict[str, Any], methods: dict[str, Callable[..., Any]]) -
 
 def evaluate(task_indices: Sequence[int], seeds: Sequence[int], grid: np.ndarray, epochs_of: Callable[[Task], int],
              workers: int) -> list[dict[str, Any]]:
-    """Runs everything for the tasks; one dict per task with the grid, the oracle, and each method's picks and scores."""
+    """Runs everything for the tasks; one dict per task with the grid, the oracle, and each method's picks and
+    scores."""
     curves = _run_jobs([("range", t, s) for t in task_indices for s in seeds], workers)
     picks = {(t, s): suggest_all(curves[("range", t, s)], methods_for(TASKS[t])) for t in task_indices for s in seeds}
     jobs = {("train", t, s, float(lr), epochs_of(TASKS[t])) for t in task_indices for s in seeds for lr in grid}
@@ -119,7 +120,8 @@ def evaluate(task_indices: Sequence[int], seeds: Sequence[int], grid: np.ndarray
     for t in task_indices:
         task, epochs = TASKS[t], epochs_of(TASKS[t])
 
-        def seed_runs(lr_of_seed: Callable[[int], float]) -> list[tuple[float, float]]:
+        def seed_runs(lr_of_seed: Callable[[int], float], t: int = t,
+                      epochs: int = epochs) -> list[tuple[float, float]]:
             return [scores.get(("train", t, s, lr_of_seed(s), epochs), (math.inf, math.nan)) for s in seeds]
 
         def mean_scores(lr_of_seed: Callable[[int], float]) -> tuple[float, float]:
@@ -129,18 +131,18 @@ def evaluate(task_indices: Sequence[int], seeds: Sequence[int], grid: np.ndarray
         grid_scores = [mean_scores(lambda s, lr=float(lr): lr) for lr in grid]
         best = min(range(len(grid)), key=lambda i: grid_scores[i][0])
         oracle_loss, oracle_acc = grid_scores[best]
-        oracle_runs = [run[0] for run in seed_runs(lambda s: float(grid[best]))]
+        oracle_runs = [run[0] for run in seed_runs(lambda s, best=best: float(grid[best]))]
         # How much the oracle's mean loss would move with other seeds: the scale below which regrets are noise.
         noise = statistics.stdev(oracle_runs) / math.sqrt(len(seeds)) / oracle_loss if len(seeds) > 1 else math.nan
         label = f"{task.name}, fine_tune({epochs})" if task.fine_tune else f"{task.name}, {epochs} ep"
         row: dict[str, Any] = {"task": label, "epochs": epochs, "oracle_lr": float(grid[best]),
                                "oracle_loss": oracle_loss, "oracle_acc": oracle_acc, "oracle_noise": noise,
-                               "grid": [[float(lr), *score] for lr, score in zip(grid, grid_scores)],
+                               "grid": [[float(lr), *score] for lr, score in zip(grid, grid_scores, strict=True)],
                                "grid_seed_losses": [[run[0] for run in seed_runs(lambda s, lr=float(lr): lr)]
                                                     for lr in grid],
                                "curves": [curves[("range", t, s)] for s in seeds], "methods": {}}
         for name in METHOD_NAMES:
-            loss, acc = mean_scores(lambda s: picks[(t, s)][name])
+            loss, acc = mean_scores(lambda s, t=t, name=name: picks[(t, s)][name])
             row["methods"][name] = {"lrs": [picks[(t, s)][name] for s in seeds], "loss": loss, "acc": acc,
                                     "regret": loss / oracle_loss - 1, "acc_gap": 100 * (acc - oracle_acc)}
         rows.append(row)
@@ -183,7 +185,8 @@ def report(rows: list[dict[str, Any]], methods: Sequence[str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI smoke run: 2 tasks, coarse grid, 1 seed; never writes")
-    parser.add_argument("--write", action="store_true", help="replace the ## Suggestion quality section of BENCHMARKS.md")
+    parser.add_argument("--write", action="store_true",
+                        help="replace the ## Suggestion quality section of BENCHMARKS.md")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per LR (default 3)")
     parser.add_argument("--grid", type=int, default=25, help="grid points over 1e-5..10 (default 25)")
     parser.add_argument("--tasks", type=str, default=None, help="comma-separated task numbers (default: all)")
@@ -199,7 +202,7 @@ def main() -> None:
     if args.quick:
         task_indices, seeds, grid_points = [0, 2], range(1), 7
 
-        def epochs_of(task: Task) -> int:  # noqa: F811
+        def epochs_of(task: Task) -> int:
             return min(task.epochs, 2)
 
     grid = np.logspace(-5, 1, grid_points)

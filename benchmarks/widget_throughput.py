@@ -21,9 +21,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lrwidget import LRWidget, range_test  # noqa: E402
-from lrwidget.backends import TorchBackend  # noqa: E402
-from tests.counting_comm import counting_comms  # noqa: E402
+from lrwidget import LRWidget, range_test
+from lrwidget.backends import TorchBackend
+from tests.counting_comm import counting_comms
 
 
 def setup() -> tuple[nn.Module, torch.optim.Optimizer, DataLoader]:

@@ -14,18 +14,18 @@ from lrwidget.train.learner import Learner
 from lrwidget.widget import LRWidget
 
 __all__ = [
-    "Learner",
     "LRWidget",
+    "Learner",
     "ModelBusyError",
-    "range_test",
-    "RangeTestResult",
     "RangeTestPoint",
+    "RangeTestResult",
     "SuggestedLRs",
     "Suggestion",
-    "valley",
-    "steep",
     "minimum",
+    "range_test",
     "slide",
+    "steep",
     "sweetspot",
+    "valley",
 ]
 __version__ = "0.1.0"  # the one version source: pyproject.toml reads it (hatch dynamic version)

@@ -12,9 +12,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lrwidget.train.learner import Learner, accuracy
-from lrwidget.suggest.markers import MARKERS_BY_NAME
 from lrwidget.suggest import minimum, slide, steep, valley
+from lrwidget.suggest.markers import MARKERS_BY_NAME
+from lrwidget.train.learner import Learner, accuracy
 
 N_CLASSES = 10
 
@@ -74,10 +74,13 @@ def digits_learner(seed: int = 0, batch_size: int = 64, valid_fraction: float = 
 def main() -> None:
     """Finds learning rates on the digits demo, explains the suggestions, then fine-tunes with the valley one."""
     learn = digits_learner()
-    print(f"Digits demo: {len(learn.train_dl.dataset)} training and {len(learn.valid_dl.dataset)} validation "
+    train_dl: Any = learn.train_dl  # DataLoaders over TensorDatasets; the Learner types them as plain Batches
+    valid_dl: Any = learn.valid_dl
+    print(f"Digits demo: {len(train_dl.dataset)} training and {len(valid_dl.dataset)} validation "
           f"images, {learn.n_groups} layer groups (body, head).\n")
     suggestions = learn.lr_find(suggest_funcs=(valley, steep, minimum, slide))
     result = learn.range_test_result
+    assert result is not None  # lr_find just set it
     print(f"Range test: {len(result.lrs)} steps from {result.start_lr:g} to {result.end_lr:g} "
           f"({result.stop_reason}, {result.elapsed_s:.1f} s).\nSuggested learning rates:")
     for name, lr in suggestions._asdict().items():

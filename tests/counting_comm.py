@@ -1,4 +1,5 @@
-"""A comm that counts what a widget sends (messages, JSON and buffer bytes, times), for streaming tests and benchmarks."""
+"""A comm that counts what a widget sends (messages, JSON and buffer bytes, times), for streaming tests and
+benchmarks."""
 from __future__ import annotations
 
 import json
@@ -47,7 +48,8 @@ class CountingComm(BaseComm):
         self.log = log
         super().__init__(**kwargs)
 
-    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any) -> None:
+    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None,
+                    **keys: Any) -> None:
         if msg_type != "comm_msg":
             return
         size = len(json.dumps(data, allow_nan=False)) + sum(len(b) for b in buffers or ())

@@ -25,7 +25,8 @@ def fastai_learner(tmp_path, n_groups: int = 2, cbs=(), loss_delay_s: float = 0.
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
     dataset = make_regression_data(n=256)
-    loaders = fastai_basics.DataLoaders(DataLoader(dataset, batch_size=32, shuffle=True), DataLoader(dataset, batch_size=64))
+    loaders = fastai_basics.DataLoaders(DataLoader(dataset, batch_size=32, shuffle=True),
+                                        DataLoader(dataset, batch_size=64))
 
     def loss_func(pred, target):
         if loss_delay_s:
@@ -41,7 +42,7 @@ def weights(learn) -> list[torch.Tensor]:
 
 
 def same(a, b) -> bool:
-    return all(torch.equal(x, y) for x, y in zip(a, b))
+    return all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 @pytest.mark.parametrize("extra_cbs", [(), ("grad_acc",)], ids=["plain", "gradient-accumulation"])
@@ -155,7 +156,7 @@ def test_from_torch_runs_restores_and_applies_a_slice():
     w = LRWidget.from_torch(model, optimizer, loss_func, loader, num_it=60)
     w.wait()
     assert w.status == "done" and w.view.n_groups == 3
-    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
     assert [g["lr"] for g in optimizer.param_groups] == [0.1] * 3
     w.view.set_handles(1e-4, 1e-2)
     applied = w.apply_to(optimizer)
@@ -169,17 +170,17 @@ def test_from_torch_single_group_applies_the_float_and_has_no_fine_tune():
     w.wait()
     assert isinstance(w.lr, float)
     assert w.apply_to(optimizer) == [w.lr] and optimizer.param_groups[0]["lr"] == w.lr
-    with pytest.raises(TypeError, match="w.apply_to"):
+    with pytest.raises(TypeError, match=r"w\.apply_to"):
         w.fine_tune(1)
-    with pytest.raises(TypeError, match="w.apply_to"):
+    with pytest.raises(TypeError, match=r"w\.apply_to"):
         w.fit_one_cycle(1)
-    with pytest.raises(TypeError, match="apply_to takes a torch.optim.Optimizer"):
+    with pytest.raises(TypeError, match=r"apply_to takes a torch\.optim\.Optimizer"):
         w.apply_to("sgd")
 
 
 def test_anything_else_gets_a_type_error_naming_what_is_accepted():
     for thing in (nn.Linear(2, 2), "learner", None):
-        with pytest.raises(TypeError, match="lrwidget.Learner, a fastai Learner, or plain PyTorch"):
+        with pytest.raises(TypeError, match=r"lrwidget\.Learner, a fastai Learner, or plain PyTorch"):
             LRWidget(thing)
-    with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer"):
+    with pytest.raises(TypeError, match=r"optimizer must be a torch\.optim\.Optimizer"):
         LRWidget.from_torch(nn.Linear(2, 2), "sgd", nn.functional.mse_loss, [])

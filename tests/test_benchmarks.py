@@ -49,7 +49,8 @@ def parabola_row(best_log_lr: float) -> dict:
     log_lrs = np.linspace(-5, 1, 25)
     losses = 1 + (log_lrs - best_log_lr) ** 2
     best = int(np.argmin(losses))
-    return {"task": f"parabola at {best_log_lr}", "grid": [[10.0**x, y, 0.0] for x, y in zip(log_lrs, losses)],
+    return {"task": f"parabola at {best_log_lr}",
+            "grid": [[10.0**x, y, 0.0] for x, y in zip(log_lrs, losses, strict=True)],
             "oracle_lr": 10.0 ** log_lrs[best], "oracle_loss": float(losses[best])}
 
 

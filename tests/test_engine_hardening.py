@@ -55,7 +55,7 @@ def test_a_samplers_generator_is_rewound(kind):
             range_test(model, torch.optim.SGD(model.parameters()), nn.functional.mse_loss, loader, num_it=9)
         return [x for x, _ in loader]
 
-    assert all(torch.equal(a, b) for a, b in zip(first_epoch(False), first_epoch(True)))
+    assert all(torch.equal(a, b) for a, b in zip(first_epoch(False), first_epoch(True), strict=True))
 
 
 class FakeCuda:
@@ -75,8 +75,9 @@ class FakeCuda:
         monkeypatch.setattr(torch.cuda, "device_count", lambda: len(self.default_generators))
         monkeypatch.setattr(torch.cuda, "default_generators", tuple(self.default_generators))
         monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: [g.get_state() for g in self.default_generators])
-        monkeypatch.setattr(torch.cuda, "set_rng_state_all",
-                            lambda states: [g.set_state(s) for g, s in zip(self.default_generators, states)])
+        monkeypatch.setattr(
+            torch.cuda, "set_rng_state_all",
+            lambda states: [g.set_state(s) for g, s in zip(self.default_generators, states, strict=True)])
 
 
 def test_cuda_started_during_the_test_is_rewound_to_where_it_started(monkeypatch):
@@ -86,7 +87,7 @@ def test_cuda_started_during_the_test_is_rewound_to_where_it_started(monkeypatch
     snapshot = RngSnapshot()  # CUDA not started: nothing read
     cuda.start_and_draw()  # the test's first CUDA op starts it and draws
     snapshot.restore()
-    assert all(torch.equal(g.get_state(), state) for g, state in zip(cuda.default_generators, fresh))
+    assert all(torch.equal(g.get_state(), state) for g, state in zip(cuda.default_generators, fresh, strict=True))
 
 
 def test_cuda_already_started_is_restored_to_its_state(monkeypatch):
@@ -249,7 +250,8 @@ def test_a_param_group_added_during_the_test_is_removed():
 # ----- #11: the schedule must be finite ------------------------------------------------------------------------------
 @pytest.mark.parametrize("start_lr, end_lr", [(1e-7, 1e308), (5e-324, 10), (1e-300, 1e300)])
 def test_a_schedule_that_overflows_is_refused_naming_the_values(start_lr, end_lr, mlp, regression_loader):
-    with pytest.raises(ValueError, match=re.escape(f"end_lr / start_lr must be a finite number, got {end_lr!r} / {start_lr!r}")):
+    message = f"end_lr / start_lr must be a finite number, got {end_lr!r} / {start_lr!r}"
+    with pytest.raises(ValueError, match=re.escape(message)):
         range_test(mlp, torch.optim.SGD(mlp.parameters()), nn.functional.mse_loss, regression_loader,
                    start_lr=start_lr, end_lr=end_lr)
 

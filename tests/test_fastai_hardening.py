@@ -90,7 +90,7 @@ def test_a_closure_optimizer_is_refused_before_training(tmp_path):
 
     learn = fastai_learner(tmp_path, opt_func=partial(OptimWrapper, opt=torch.optim.LBFGS))
     before = weights(learn)
-    with pytest.raises(TypeError, match="LBFGS.step needs closure"):
+    with pytest.raises(TypeError, match=r"LBFGS\.step needs closure"):
         range_test(learn)
     assert torch.equal(before, weights(learn)) and learn.opt is None
 

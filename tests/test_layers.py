@@ -17,7 +17,7 @@ def _layer(module: str) -> str | None:
 
 
 def _imported_modules(path: Path) -> list[str]:
-    package = ".".join(("lrwidget",) + path.relative_to(PACKAGE).with_suffix("").parts[:-1])
+    package = ".".join(("lrwidget", *path.relative_to(PACKAGE).with_suffix("").parts[:-1]))
     modules = []
     for node in ast.walk(ast.parse(path.read_text())):  # lazy imports inside functions count too
         if isinstance(node, ast.Import):

@@ -9,9 +9,9 @@ import pytest
 import torch
 from torch import nn
 
+from lrwidget.suggest import SuggestedLRs, steep, valley
 from lrwidget.train.learner import Learner, accuracy
 from lrwidget.train.progress import ProgressTable, format_duration
-from lrwidget.suggest import SuggestedLRs, steep, valley
 
 from .learner_helpers import block_splitter, grouped_model, loaders, make_learner, parameters_copy
 
@@ -51,7 +51,7 @@ def splitter_missing_head_bias(model):
 
 
 def splitter_repeating_head(model):
-    return block_splitter(model) + [list(model[-1].parameters())]
+    return [*block_splitter(model), list(model[-1].parameters())]
 
 
 @pytest.mark.parametrize(("splitter", "error", "fragments"), [
@@ -197,7 +197,7 @@ def test_bad_training_arguments_change_nothing(call, fragment):
 def test_validate_weights_batches_by_size():
     train_dl, _ = loaders()
     learn = make_learner(2, valid_dl=train_dl)
-    uneven = [(x[:k], y[:k]) for (x, y), k in zip(train_dl, [16, 3, 9])]
+    uneven = [(x[:k], y[:k]) for (x, y), k in zip(train_dl, [16, 3, 9], strict=False)]  # the first 3 batches
     inputs = torch.cat([x for x, _ in uneven])
     targets = torch.cat([y for _, y in uneven])
     learn.model.train()

@@ -1,4 +1,5 @@
-"""What the Learner applies at every optimizer step equals the plan from lrwidget.train.schedule, and fastai's recipe."""
+"""What the Learner applies at every optimizer step equals the plan from lrwidget.train.schedule, and fastai's
+recipe."""
 from __future__ import annotations
 
 import numpy as np

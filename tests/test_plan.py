@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 import threading
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -66,7 +66,7 @@ def test_a_training_call_is_made_as_written():
     assert made == [(3, {"lr_max": slice(1e-4, 1e-2), "pct_start": 0.5})]
     with pytest.raises(TypeError):
         call.kwargs["lr_max"] = 1.0  # a plan's call cannot change under it
-    with pytest.raises(ValueError, match="a training call is one of .*'fit'"):
+    with pytest.raises(ValueError, match=r"a training call is one of .*'fit'"):
         TrainingCall("fit", 1)  # type: ignore[arg-type]
 
 
@@ -100,7 +100,7 @@ def test_backend_for_refuses_an_object_with_part_of_the_protocol():
         def range_test(self, **kwargs: Any) -> None:
             pass
 
-    with pytest.raises(TypeError, match="cannot drive a .*HalfABackend"):
+    with pytest.raises(TypeError, match=r"cannot drive a .*HalfABackend"):
         backend_for(HalfABackend())
 
 
@@ -114,7 +114,8 @@ def test_the_widget_uses_only_what_the_protocol_declares_and_probes_nothing():
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
             and node.value.attr == "_backend"}
     assert used and used <= _protocol_members(), sorted(used - _protocol_members())
-    probes = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "hasattr"
+    probes = [node for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "hasattr"
               and "_backend" in ast.unparse(node)]
     assert not probes, [ast.unparse(node) for node in probes]
 

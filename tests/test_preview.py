@@ -1,6 +1,8 @@
 """The schedule preview is true, not a drawing: its arrays equal the LRs the optimizer gets when the call runs."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -17,10 +19,13 @@ from .test_backends import RecordLRs, fastai_learner, torch_setup
 
 def learner(n_groups: int) -> Learner:
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1))
+    model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(),
+                          nn.Linear(16, 1))
     groups = {1: None,
-              2: lambda m: [list(m[0].parameters()) + list(m[1].parameters()) + list(m[3].parameters()), list(m[5].parameters())],
-              3: lambda m: [list(m[0].parameters()) + list(m[1].parameters()), list(m[3].parameters()), list(m[5].parameters())]}
+              2: lambda m: [list(m[0].parameters()) + list(m[1].parameters()) + list(m[3].parameters()),
+                            list(m[5].parameters())],
+              3: lambda m: [list(m[0].parameters()) + list(m[1].parameters()), list(m[3].parameters()),
+                            list(m[5].parameters())]}
     loader = DataLoader(make_regression_data(n=96), batch_size=32, shuffle=True)
     return Learner(model, loader, nn.functional.mse_loss, splitter=groups[n_groups], show_progress=False)
 
@@ -145,7 +150,7 @@ def test_a_drag_redraws_the_preview_at_most_ten_times_a_second_and_ends_on_its_l
         clock.advance(0.01)
     clock.advance(0.3)  # the trailing redraw
     assert 2 <= len(redraws) <= 6
-    assert all(later - earlier >= 0.1 - 1e-9 for earlier, later in zip(redraws, redraws[1:]))
+    assert all(later - earlier >= 0.1 - 1e-9 for earlier, later in itertools.pairwise(redraws))
     assert w.lr_hi == values[-1]
     drawn_head = np.array(w.schedule_preview.training_lines.y)[-1]
     phases = w._plan("fit_one_cycle", w.preview_epochs, w.preview_freeze_epochs).phases

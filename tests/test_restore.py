@@ -26,7 +26,8 @@ def capture(model: nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any
         "buffers": {name: b.clone() for name, b in model.named_buffers()},
         "modes": {name: m.training for name, m in model.named_modules()},
         "opt_state": {
-            id(p): {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in s.items()} for p, s in optimizer.state.items()
+            id(p): {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in s.items()}
+            for p, s in optimizer.state.items()
         },
         "opt_hypers": [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups],
         "torch_rng": torch.get_rng_state(),
@@ -67,9 +68,12 @@ def warmed_up(optimizer_name: str, regression_loader) -> tuple[nn.Module, torch.
         "adamw": lambda ps: torch.optim.AdamW(ps, lr=1e-3, weight_decay=0.01),
         "sgd": lambda ps: torch.optim.SGD(ps, lr=1e-2, momentum=0.9, nesterov=True),
     }
-    optimizer = optimizers[optimizer_name]([{"params": model[0].parameters()}, {"params": list(model[1].parameters()) + list(model[4].parameters()), "lr": 3e-3}])
+    optimizer = optimizers[optimizer_name]([
+        {"params": model[0].parameters()},
+        {"params": list(model[1].parameters()) + list(model[4].parameters()), "lr": 3e-3},
+    ])
     step = SupervisedStep(model, optimizer, nn.functional.mse_loss)
-    for batch, _ in zip(regression_loader, range(3)):
+    for batch, _ in zip(regression_loader, range(3), strict=False):  # the first 3 batches
         step(batch)
     model[4].bias.requires_grad_(False)
     model[3].eval()  # a module left in eval mode by the user must stay so
@@ -156,7 +160,7 @@ def test_training_after_a_range_test_is_unchanged(regression_loader):
         if run_range_test:
             range_test(model, optimizer, nn.functional.mse_loss, regression_loader, num_it=20)
         step = SupervisedStep(model, optimizer, nn.functional.mse_loss)
-        for batch, _ in zip(regression_loader, range(3)):
+        for batch, _ in zip(regression_loader, range(3), strict=False):  # the first 3 batches
             step(batch)
         return torch.cat([p.detach().flatten() for p in model.parameters()])
 

@@ -1,5 +1,6 @@
-"""Streaming volume, measured with a counting comm: binary deltas keep total bytes linear in the number of points (16
-bytes a point), the publisher keeps the message rate at or below 20 per second, and the training thread sends nothing."""
+"""Streaming volume, measured with a counting comm: binary deltas keep total bytes linear in the number of points
+(16 bytes a point), the publisher keeps the message rate at or below 20 per second, and the training thread sends
+nothing."""
 from __future__ import annotations
 
 import math

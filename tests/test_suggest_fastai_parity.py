@@ -60,7 +60,7 @@ def test_suggest_lrs_matches_fastais_lr_find(tmp_path, run: str) -> None:
     assert ours._fields == fastai_result._fields
     assert tuple(ours) == pytest.approx(tuple(fastai_result), rel=1e-5)
     window_lrs, window_losses = fastai_window(learn.recorder, num_it)
-    for name, lr in zip(ours._fields, ours):
+    for name, lr in zip(ours._fields, ours, strict=True):
         assert_same_suggestion((lr, ours.points[name]), FASTAI[name](window_lrs, window_losses, num_it))
 
 
@@ -74,7 +74,7 @@ def test_our_functions_are_fastai_suggest_funcs(tmp_path, run: str) -> None:
     plt.close("all")
     assert result._fields == ("valley", "steep", "minimum", "slide")
     window_lrs, window_losses = fastai_window(learn.recorder, options["num_it"])
-    for name, lr in zip(result._fields, result):
+    for name, lr in zip(result._fields, result, strict=True):
         fastai_lr, _ = FASTAI[name](window_lrs, window_losses, options["num_it"])
         assert lr == pytest.approx(fastai_lr, rel=1e-5)
 

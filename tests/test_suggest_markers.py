@@ -12,13 +12,12 @@ import numpy as np
 import pytest
 import traitlets
 
-from lrwidget.suggest import minimum, slide, steep, suggest_lrs, sweetspot, valley
 from lrwidget.suggest import markers as registry
+from lrwidget.suggest import minimum, slide, steep, suggest_lrs, sweetspot, valley
 from lrwidget.suggest.markers import (
     DEFAULT_HANDLE_METHOD,
     MARKERS,
     MARKERS_BY_NAME,
-    MarkerSpec,
     handle_default_lr,
     marker_registry_state,
     marker_suggestions,
@@ -125,7 +124,7 @@ def test_the_hi_handle_starts_at_the_default_else_at_the_first_marker_that_answe
 
 def test_the_view_knows_the_registry_names_and_shows_its_defaults() -> None:
     view = LRCurveView()
-    assert MARKER_NAMES == tuple(MARKERS_BY_NAME)
+    assert tuple(MARKERS_BY_NAME) == MARKER_NAMES
     assert view.visible_markers == [marker.name for marker in MARKERS if marker.shown_by_default]
     view.visible_markers = ["slide"]
     with pytest.raises(traitlets.TraitError, match=r"unknown marker\(s\) \['nope'\]"):
@@ -136,7 +135,7 @@ def test_the_view_syncs_the_registry_as_json_in_order() -> None:
     state = LRCurveView().get_state()["marker_registry"]
     assert json.loads(json.dumps(state)) == state == marker_registry_state()
     assert [entry["name"] for entry in state] == list(MARKER_NAMES)
-    for entry, marker in zip(state, MARKERS):
+    for entry, marker in zip(state, MARKERS, strict=True):
         assert set(entry) == TRAIT_KEYS
         assert entry == {"name": marker.name, "tip": marker.tip, "color_index": marker.color_index,
                          "shown_by_default": marker.shown_by_default, "is_handle_default": marker.is_handle_default}
@@ -145,7 +144,7 @@ def test_the_view_syncs_the_registry_as_json_in_order() -> None:
 
 def test_the_registry_trait_cannot_be_changed_from_either_side(monkeypatch: pytest.MonkeyPatch) -> None:
     view = LRCurveView()
-    with pytest.raises(traitlets.TraitError, match="marker_registry is fixed by lrwidget.suggest.markers.MARKERS"):
+    with pytest.raises(traitlets.TraitError, match=r"marker_registry is fixed by lrwidget\.suggest\.markers\.MARKERS"):
         view.marker_registry = []
     resent: list[object] = []
     monkeypatch.setattr(view, "send_state", lambda keys=None: resent.append(keys))
@@ -180,12 +179,12 @@ def test_suggest_modules_import_each_other_without_a_cycle() -> None:
     done: set[str] = set()
 
     def visit(name: str, path: tuple[str, ...]) -> None:
-        assert name not in visiting, f"import cycle: {' -> '.join(path + (name,))}"
+        assert name not in visiting, f"import cycle: {' -> '.join((*path, name))}"
         if name in done:
             return
         visiting.add(name)
         for imported in imports.get(name, ()):
-            visit(imported, path + (name,))
+            visit(imported, (*path, name))
         visiting.discard(name)
         done.add(name)
 

@@ -135,7 +135,8 @@ def test_noise_on_the_flat_start_cannot_win_where_it_fools_fastais_steep() -> No
         features = curve_features(zero_lag.log_lrs, zero_lag.smoothed)
         assert zero_lag.log_lrs[features.steepest] == pytest.approx(TRUE_STEEPEST, abs=0.3)
         suggestion = sweetspot(curve["lrs"], curve["losses"], NUM_IT, raw_losses=curve["raw_losses"])
-        assert math.log10(suggestion.lr) == pytest.approx((TRUE_STEEPEST + TRUE_DIVERGENCE) / 2 - math.log10(2), abs=0.2)
+        expected = (TRUE_STEEPEST + TRUE_DIVERGENCE) / 2 - math.log10(2)
+        assert math.log10(suggestion.lr) == pytest.approx(expected, abs=0.2)
         fooled += math.log10(steep(curve["lrs"], curve["losses"]).lr) < -5  # the "once picked 6e-7"
     assert fooled >= 2
 

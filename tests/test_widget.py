@@ -32,7 +32,8 @@ def make_learner(n_groups: int = 2, step_delay_s: float = 0.0, fail_at: int | No
             time.sleep(step_delay_s)
         return nn.functional.mse_loss(pred, target)
 
-    splitter = (lambda m: [list(m[0].parameters()) + list(m[1].parameters()), list(m[3].parameters())]) if n_groups == 2 else None
+    splitter = ((lambda m: [list(m[0].parameters()) + list(m[1].parameters()), list(m[3].parameters())])
+                if n_groups == 2 else None)
     dataset = make_regression_data(n=256)
     return Learner(model, DataLoader(dataset, batch_size=32, shuffle=True), loss_func,
                    valid_dl=DataLoader(dataset, batch_size=64), splitter=splitter, show_progress=False)
@@ -43,7 +44,7 @@ def weights(learn: Learner) -> list[torch.Tensor]:
 
 
 def same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
-    return all(torch.equal(x, y) for x, y in zip(a, b))
+    return all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def test_the_constructor_returns_while_the_test_runs_in_the_background():
@@ -165,7 +166,8 @@ def test_bad_handle_values_from_python_raise_and_keep_the_state(name, value, mes
     assert (w.lr_lo, w.lr_hi) == (1e-5, 1e-3)
 
 
-@pytest.mark.parametrize("state", [{"lr_hi": -3.0}, {"lr_hi": "abc"}, {"lr_lo": 1.0}, {"lr_hi": 1e9}, {"lr_hi": None, "lr_lo": 0.0}])
+@pytest.mark.parametrize("state", [{"lr_hi": -3.0}, {"lr_hi": "abc"}, {"lr_lo": 1.0}, {"lr_hi": 1e9},
+                                   {"lr_hi": None, "lr_lo": 0.0}])
 def test_garbage_from_the_front_end_is_rejected_and_the_view_resynced(state, monkeypatch):
     w = LRWidget(make_learner(), num_it=40, autostart=False)
     w.view.set_handles(1e-5, 1e-3)
@@ -188,7 +190,7 @@ def test_bad_constructor_arguments_raise_before_anything_starts():
         LRWidget(make_learner(), start_lr=1.0, end_lr=0.1)
     with pytest.raises(ValueError, match="num_it"):
         LRWidget(make_learner(), num_it=0)
-    with pytest.raises(TypeError, match="accepts an lrwidget.Learner"):
+    with pytest.raises(TypeError, match=r"accepts an lrwidget\.Learner"):
         LRWidget(nn.Linear(2, 2))
     assert not [t for t in threading.enumerate() if t.name == "lrwidget-range-test" and t.is_alive()]
 

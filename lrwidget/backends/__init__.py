@@ -87,4 +87,4 @@ def backend_for(learn: Any) -> Backend:
     )
 
 
-__all__ = ["Backend", "backend_for", "LearnerBackend", "FastaiBackend", "TorchBackend"]
+__all__ = ["Backend", "FastaiBackend", "LearnerBackend", "TorchBackend", "backend_for"]

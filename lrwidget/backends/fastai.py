@@ -25,10 +25,18 @@ import numpy as np
 import torch
 
 from lrwidget.engine import busy
-from lrwidget.engine.rangetest import (CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, RangeTestResult, add_warning,
-                                      check_lr_range, check_num_it)
-from lrwidget.engine.step import check_plain_step
+from lrwidget.engine.rangetest import (
+    CANCELLED,
+    COMPLETED,
+    DIVERGED,
+    RangeTestPoint,
+    RangeTestResult,
+    add_warning,
+    check_lr_range,
+    check_num_it,
+)
 from lrwidget.engine.snapshot import TrainingSnapshot
+from lrwidget.engine.step import check_plain_step
 from lrwidget.train.plan import (
     TRAINING_CALLS,
     GroupSummary,
@@ -39,7 +47,6 @@ from lrwidget.train.plan import (
     summarize_groups,
 )
 from lrwidget.train.schedule import DEFAULT_MOMS
-
 
 #: The fastai Learner methods that train, test or change what trains: refused from other threads during a test.
 FASTAI_TRAINING_CALLS = ("fit", "fit_one_cycle", "fit_flat_cos", "fit_sgdr", "fine_tune", "lr_find", "freeze",
@@ -60,7 +67,8 @@ def _train_batches(train: Any) -> int:
         raise ValueError(f"learn.dls.train ({type(train).__name__}) has no length; fastai's training loop needs a "
                          "sized loader (n items)") from error
     if n_batches == 0:
-        details = ", ".join(f"{name}={getattr(train, name)!r}" for name in ("n", "bs", "drop_last") if hasattr(train, name))
+        details = ", ".join(f"{name}={getattr(train, name)!r}" for name in ("n", "bs", "drop_last")
+                            if hasattr(train, name))
         raise ValueError(f"learn.dls.train has no batches (len 0; {details}); the range test needs at least one "
                          "batch: use more training items, a smaller bs, or drop_last=False")
     return n_batches

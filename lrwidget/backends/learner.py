@@ -5,11 +5,11 @@ import threading
 from contextlib import AbstractContextManager
 from typing import Any
 
+from lrwidget.engine import busy
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.train.learner import Learner
 from lrwidget.train.plan import TRAINING_CALLS, GroupSummary, Plan, TrainingCall, summarize_groups
 from lrwidget.train.schedule import OneCycle
-from lrwidget.engine import busy
 
 
 class LearnerBackend:

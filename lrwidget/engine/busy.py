@@ -145,7 +145,8 @@ def guard_methods(obj: Any, model: nn.Module, names: tuple[str, ...], owner: thr
             vars(obj).pop(name, None)
 
 
-def _guarded(method: Callable[..., Any], model: nn.Module, activity: str, owner: threading.Thread) -> Callable[..., Any]:
+def _guarded(method: Callable[..., Any], model: nn.Module, activity: str,
+             owner: threading.Thread) -> Callable[..., Any]:
     @wraps(method)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if threading.current_thread() is not owner:

@@ -78,7 +78,7 @@ class RangeTestResult:
         """The curve as a list of points."""
         return [
             RangeTestPoint(iteration, lr, raw, smoothed)
-            for iteration, (lr, raw, smoothed) in enumerate(zip(self.lrs, self.raw_losses, self.losses))
+            for iteration, (lr, raw, smoothed) in enumerate(zip(self.lrs, self.raw_losses, self.losses, strict=True))
         ]
 
     def suggest(self, *funcs: Callable[..., Any]) -> SuggestedLRs:
@@ -92,7 +92,8 @@ class RangeTestResult:
 
 def exponential_lr(start_lr: float, end_lr: float, iteration: int, num_it: int) -> float:
     """The learning rate of batch ``iteration`` in fastai's exponential schedule."""
-    return start_lr * (end_lr / start_lr) ** (iteration / num_it)
+    growth: float = (end_lr / start_lr) ** (iteration / num_it)  # typeshed types float ** float as Any (complex)
+    return start_lr * growth
 
 
 @busy.leases_model_argument("range_test()")
@@ -256,4 +257,4 @@ def check_lr_range(start_lr: Any, end_lr: Any) -> None:
                          "the schedule's LRs would overflow to inf; narrow the range")
 
 
-__all__: Sequence[str] = ["range_test", "RangeTestResult", "RangeTestPoint", "LossSmoother", "exponential_lr"]
+__all__: Sequence[str] = ["LossSmoother", "RangeTestPoint", "RangeTestResult", "exponential_lr", "range_test"]

@@ -146,7 +146,8 @@ class TrainingSnapshot:
         for param, state in optimizer.state.items():
             self.optimizer_state.append((param, {key: _Saved.of(value) for key, value in state.items()}))
         for group in _hyper_dicts(optimizer):
-            self.param_groups.append((group, {key: _Saved.of(value) for key, value in group.items() if key != "params"}))
+            saved = {key: _Saved.of(value) for key, value in group.items() if key != "params"}
+            self.param_groups.append((group, saved))
         if isinstance(optimizer, torch.optim.Optimizer):  # add_param_group during the test is undone too
             self.group_list = list(optimizer.param_groups)
             self.group_params = [(group, group["params"], list(group["params"])) for group in optimizer.param_groups]
@@ -169,7 +170,8 @@ class TrainingSnapshot:
         self.loader_rng.restore()
 
     def _restore_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
-        if self.group_list and [id(group) for group in optimizer.param_groups] != [id(group) for group in self.group_list]:
+        current_ids = [id(group) for group in optimizer.param_groups]
+        if self.group_list and current_ids != [id(group) for group in self.group_list]:
             optimizer.param_groups[:] = self.group_list
         optimizer.state.clear()
         for param, state in self.optimizer_state:
@@ -193,7 +195,8 @@ def _hyper_dicts(optimizer: Any) -> list[dict[str, Any]]:
     """
     if not isinstance(optimizer, torch.optim.Optimizer) and hasattr(optimizer, "hypers"):
         return list(optimizer.hypers)
-    return optimizer.param_groups
+    param_groups: list[dict[str, Any]] = optimizer.param_groups
+    return param_groups
 
 
 def _optimizer_params(optimizer: torch.optim.Optimizer | None) -> list[torch.Tensor]:

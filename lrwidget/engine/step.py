@@ -55,7 +55,8 @@ def split_batch(batch: Any) -> tuple[Sequence[Any], Any]:
     return batch[:-1], batch[-1]
 
 
-def compute_loss(model: nn.Module, loss_func: LossFunc, batch: Any, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, Any]:
+def compute_loss(model: nn.Module, loss_func: LossFunc, batch: Any,
+                 device: torch.device) -> tuple[torch.Tensor, torch.Tensor, Any]:
     """Runs the forward pass on one batch and returns ``(loss, predictions, target)``."""
     inputs, target = split_batch(to_device(batch, device))
     predictions = model(*inputs)

@@ -20,8 +20,8 @@ from lrwidget.suggest.suggested_lrs import SuggestedLRs
 from lrwidget.suggest.sweetspot import sweetspot
 
 __all__ = [
-    "Suggestion",
     "SuggestedLRs",
+    "Suggestion",
     "minimum",
     "slide",
     "steep",

@@ -57,6 +57,7 @@ class _Curve(NamedTuple):
 
 def _as_float32(values: Any, name: str) -> np.ndarray:
     # fastai suggests on float32 tensors; rounding to float32 first is what makes ties and argmins agree.
+    array: np.ndarray
     if isinstance(values, torch.Tensor):
         array = values.detach().to("cpu", torch.float32).numpy().copy()
     elif isinstance(values, (list, tuple)) and any(isinstance(value, torch.Tensor) for value in values):

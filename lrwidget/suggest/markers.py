@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from lrwidget.suggest.fastai_methods import Suggestion, minimum, slide, steep, suggest_lrs, valley
 from lrwidget.suggest.sweetspot import TIP as SWEETSPOT_TIP
 from lrwidget.suggest.sweetspot import sweetspot
@@ -104,8 +106,8 @@ def marker_registry_state() -> list[dict[str, Any]]:
     return [marker.state() for marker in MARKERS]
 
 
-def marker_suggestions(lrs: Sequence[float], losses: Sequence[float], num_it: int, *,
-                       raw_losses: Sequence[float] | None = None,
+def marker_suggestions(lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | np.ndarray, num_it: int, *,
+                       raw_losses: Sequence[float] | np.ndarray | None = None,
                        planned_call: str | None = None) -> dict[str, dict[str, Any]]:
     """``{name: {"lr", "point", "tip"}}`` for every method that has enough points to answer yet.
 

@@ -51,7 +51,8 @@ class SuggestedLRs(tuple[float, ...]):
         pairs = list(suggestions)
         if len(names) != len(pairs):
             raise ValueError(f"{len(names)} names but {len(pairs)} suggestions")
-        return _build(names, tuple(lr for lr, _ in pairs), {name: point for name, (_, point) in zip(names, pairs)})
+        points = {name: point for name, (_, point) in zip(names, pairs, strict=True)}
+        return _build(names, tuple(lr for lr, _ in pairs), points)
 
     @classmethod
     def _make(cls, lrs: Iterable[float]) -> SuggestedLRs:
@@ -64,11 +65,11 @@ class SuggestedLRs(tuple[float, ...]):
         if unknown:
             raise ValueError(f"no suggestions named {unknown}; the names are {self._fields}")
         kept = {name: point for name, point in self.points.items() if name not in lrs}
-        return _build(self._fields, tuple(lrs.get(name, lr) for name, lr in zip(self._fields, self)), kept)
+        return _build(self._fields, tuple(lrs.get(name, lr) for name, lr in zip(self._fields, self, strict=True)), kept)
 
     def _asdict(self) -> dict[str, float]:
         """The learning rates by name, in order."""
-        return dict(zip(self._fields, self))
+        return dict(zip(self._fields, self, strict=True))
 
     def __getattr__(self, name: str) -> float:
         # Only reached when normal lookup fails, so methods and ``points`` come first; _build refuses names they shadow.
@@ -77,7 +78,7 @@ class SuggestedLRs(tuple[float, ...]):
         raise AttributeError(f"SuggestedLRs has no suggestion named {name!r}; it has {self._fields}")
 
     def __repr__(self) -> str:
-        return f"SuggestedLRs({', '.join(f'{name}={lr!r}' for name, lr in zip(self._fields, self))})"
+        return f"SuggestedLRs({', '.join(f'{name}={lr!r}' for name, lr in zip(self._fields, self, strict=True))})"
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # The per-names type is not importable by name: unpickling rebuilds the result instead.
@@ -96,7 +97,7 @@ def _check_names(names: tuple[str, ...]) -> None:
         raise ValueError(f"suggestion names must be unique, got {duplicates} more than once in {names}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _type_for(names: tuple[str, ...]) -> type[SuggestedLRs]:
     """The one subclass for these names, in this order, as one namedtuple class per field tuple; it adds no methods."""
     _check_names(names)

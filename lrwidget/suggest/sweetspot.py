@@ -33,7 +33,7 @@ import torch
 
 from lrwidget.suggest.fastai_methods import Suggestion
 
-__all__ = ["sweetspot", "TIP", "MIN_POINTS", "zero_lag_curve", "curve_features", "delag"]
+__all__ = ["MIN_POINTS", "TIP", "curve_features", "delag", "sweetspot", "zero_lag_curve"]
 
 #: The one-sentence explanation shown as the marker's hover tip.
 TIP = ("Half the geometric mean of the learning rates where the lag-free loss falls fastest and where it diverges "

@@ -22,10 +22,12 @@ import torch
 from torch import nn
 
 from lrwidget.engine import busy
-from lrwidget.train.progress import ProgressTable
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.engine.smoothing import LossSmoother
+from lrwidget.engine.step import LossFunc, SupervisedStep, compute_loss, model_device
+from lrwidget.suggest import SuggestedLRs, valley
 from lrwidget.train.plan import Plan, Planner, TrainingCall
+from lrwidget.train.progress import ProgressTable
 from lrwidget.train.schedule import (
     DEFAULT_MOMS,
     LearningRates,
@@ -35,8 +37,6 @@ from lrwidget.train.schedule import (
     lrs_per_group,
     step_scheduler,
 )
-from lrwidget.engine.step import LossFunc, SupervisedStep, compute_loss, model_device
-from lrwidget.suggest import SuggestedLRs, valley
 
 # fastai's norm_types: in a frozen layer group these keep training when train_bn is set.
 NORM_TYPES = (
@@ -45,7 +45,8 @@ NORM_TYPES = (
     nn.LayerNorm,
 )
 Metric = Callable[[torch.Tensor, Any], Any]
-Splitter = Callable[[nn.Module], Iterable[Iterable[nn.Parameter]]]
+# Any: a splitter takes the caller's own model class (nn.Sequential, a custom Module), which Callable cannot widen to.
+Splitter = Callable[[Any], Iterable[Iterable[nn.Parameter]]]
 DEFAULT_LR = 1e-3  # fastai's Learner default
 _MAX_NAMES_SHOWN = 8
 
@@ -92,12 +93,12 @@ def check_layer_groups(model: nn.Module, groups: Any) -> list[list[nn.Parameter]
     if not groups or any(isinstance(group, torch.Tensor) or not isinstance(group, Iterable) for group in groups):
         raise TypeError("the splitter must return a list of parameter lists, one list per layer group "
                         "(e.g. [list(body.parameters()), list(head.parameters())])")
-    groups = [list(group) for group in groups]
+    layer_groups: list[list[nn.Parameter]] = [list(group) for group in groups]
     names = {id(param): name for name, param in model.named_parameters()}
     problems: list[str] = []
     group_of: dict[int, int] = {}
     repeated: list[str] = []
-    for index, group in enumerate(groups):
+    for index, group in enumerate(layer_groups):
         if not group:
             problems.append(f"layer group {index} is empty")
         for param in group:
@@ -116,7 +117,7 @@ def check_layer_groups(model: nn.Module, groups: Any) -> list[list[nn.Parameter]
     if problems:
         raise ValueError("the splitter's layer groups must hold every trainable parameter of the model exactly "
                          "once: " + "; ".join(problems))
-    return groups
+    return layer_groups
 
 
 def _batch_size(target: Any) -> int:
@@ -281,7 +282,7 @@ class Learner:
         """Trains ``n_epoch`` epochs at a constant learning rate (``self.lr`` by default; slices allowed)."""
         lrs = lrs_per_group(self.lr if lr is None else lr, self.n_groups, name="lr")
         check_count(n_epoch, "n_epoch")
-        for group, group_lr in zip(self.opt.param_groups, lrs):
+        for group, group_lr in zip(self.opt.param_groups, lrs, strict=True):
             group["lr"] = group_lr
         self._train(n_epoch, cycle=None)
 
@@ -342,7 +343,7 @@ class Learner:
                     table.bar(batch_index, n_batches, f"train_loss {train_loss:.4f}")
                 row: dict[str, Any] = {"epoch": epoch, "train_loss": train_loss}
                 if self.valid_dl is not None:
-                    row.update(zip(["valid_loss", *self.metric_names], self.validate()))
+                    row.update(zip(["valid_loss", *self.metric_names], self.validate(), strict=True))
                 row["time"] = time.perf_counter() - started
                 self.history.append(row)
                 table.row(row)

@@ -38,7 +38,7 @@ def supports_live_updates(stream: TextIO) -> bool:
 
 def format_duration(seconds: float) -> str:
     """``mm:ss`` as in fastai's table, ``h:mm:ss`` past an hour."""
-    whole = int(round(seconds))
+    whole = round(float(seconds))
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
@@ -71,7 +71,8 @@ class ProgressTable:
         self._header_printed = False
 
     def _write_line(self, cells: Sequence[str]) -> None:
-        self.stream.write("  ".join(cell.ljust(width) for cell, width in zip(cells, self.widths)).rstrip() + "\n")
+        line = "  ".join(cell.ljust(width) for cell, width in zip(cells, self.widths, strict=True))
+        self.stream.write(line.rstrip() + "\n")
         self.stream.flush()
 
     def header(self) -> None:
@@ -113,7 +114,8 @@ class ProgressTable:
         cells = []
         for name in self.columns:
             value = values.get(name, "")
-            cells.append(format_duration(value) if name == "time" and isinstance(value, (int, float)) else format_cell(value))
+            is_duration = name == "time" and isinstance(value, (int, float))
+            cells.append(format_duration(value) if is_duration else format_cell(value))
         self._write_line(cells)
 
     def close(self) -> None:

@@ -297,11 +297,13 @@ class OneCycle:
 
     def lrs(self) -> np.ndarray:
         """The lr of each group at each step, shape [total_steps, groups]."""
-        return self._simulated[0].copy()
+        lrs: np.ndarray = self._simulated[0].copy()  # annotated: numpy's stubs type copy() as Any on Python 3.10
+        return lrs
 
     def momentums(self) -> np.ndarray:
         """The momentum (Adam's beta1) of each group at each step, shape [total_steps, groups]."""
-        return self._simulated[1].copy()
+        momentums: np.ndarray = self._simulated[1].copy()
+        return momentums
 
 
 def fastai_offset_bound(lr_max: float, total_steps: int, *, div: float = 25.0, div_final: float = 1e5,

@@ -33,7 +33,7 @@ def _referenced_widgets(widget: ipywidgets.Widget) -> Iterator[ipywidgets.Widget
     for name in widget.trait_names():
         try:
             value = getattr(widget, name)
-        except Exception:  # noqa: BLE001 - a trait that cannot be read holds nothing to close
+        except Exception:  # a trait that cannot be read holds nothing to close
             continue
         yield from _widgets_in(value)
 

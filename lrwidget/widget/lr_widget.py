@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, TypedDict
 
 import ipywidgets
 import torch
@@ -22,6 +22,15 @@ from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
 DEFAULT_LR_MULT = 100  # fastai's fine_tune lr_mult: the lo handle starts at hi / 100
 # Each tick sends at most two messages (the new points, then markers + progress in one state update): ≤ 14 messages/s.
 FLUSH_INTERVAL_S = 0.15
+
+
+class RangeTestSettings(TypedDict):
+    """The range test's settings, as a backend's ``range_test`` takes them."""
+
+    start_lr: float
+    end_lr: float
+    num_it: int
+    stop_div: bool
 
 
 class LRWidget(ipywidgets.VBox):
@@ -78,7 +87,8 @@ class LRWidget(ipywidgets.VBox):
         self._backend = backend_for(learn)
         preview_call = self._preview_call(preview)
         self.learn = learn
-        self._settings = dict(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it), stop_div=stop_div)
+        self._settings = RangeTestSettings(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it),
+                                           stop_div=stop_div)
         self.view = LRCurveView(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it),
                                 n_groups=self._backend.n_groups)
         self.schedule_preview: SchedulePreview | None = None
@@ -318,7 +328,7 @@ class LRWidget(ipywidgets.VBox):
         if self.view.updating_from_view:
             self._redraw_preview_during_drag()
         else:
-            self.schedule_preview.update()
+            self._preview_panel().update()
 
     def _preview_panel(self) -> SchedulePreview:
         if self.schedule_preview is None:
@@ -374,7 +384,7 @@ class LRWidget(ipywidgets.VBox):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"apply_to takes a torch.optim.Optimizer, got {type(optimizer).__name__}")
         lrs = lrs_per_group(self.lr, len(optimizer.param_groups), name="w.lr")
-        for group, lr in zip(optimizer.param_groups, lrs):
+        for group, lr in zip(optimizer.param_groups, lrs, strict=True):
             if isinstance(group["lr"], torch.Tensor):
                 group["lr"].fill_(lr)
             else:

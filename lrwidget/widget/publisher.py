@@ -9,6 +9,7 @@ with the notebook, places the default handles and sets the final status, whateve
 """
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -95,7 +96,7 @@ class RunPublisher:
                 raise exception
             assert result is not None
             self._publish_result(result)
-        except BaseException as failure:  # noqa: BLE001 - shown in the view, re-raised by wait()
+        except BaseException as failure:  # shown in the view, re-raised by wait()
             self.exception = failure
             after = "" if exception is not None else "the range test ended and everything was restored, but "
             message = f"{after}{type(failure).__name__}: {failure}"
@@ -103,7 +104,7 @@ class RunPublisher:
                 with self._view.hold_sync():
                     self._view.error = message
                     self._view.status = "error"
-            except BaseException:  # noqa: BLE001 - a closed comm: the traits themselves still change
+            except BaseException:  # a closed comm: the traits themselves still change
                 self._view.set_trait("error", message)
                 self._view.set_trait("status", "error")
 
@@ -152,6 +153,6 @@ def _extreme_indices(curve: Curve, stretches: int) -> np.ndarray:
         # NaN never wins a min or max (inf does: a divergence is an extreme worth keeping).
         low = np.where(np.isnan(series), np.inf, series)
         high = np.where(np.isnan(series), -np.inf, series)
-        keep += [edges[:-1] + np.array([np.argmin(low[a:b]) for a, b in zip(edges[:-1], edges[1:])]),
-                 edges[:-1] + np.array([np.argmax(high[a:b]) for a, b in zip(edges[:-1], edges[1:])])]
+        keep += [edges[:-1] + np.array([np.argmin(low[a:b]) for a, b in itertools.pairwise(edges)]),
+                 edges[:-1] + np.array([np.argmax(high[a:b]) for a, b in itertools.pairwise(edges)])]
     return np.unique(np.concatenate(keep))

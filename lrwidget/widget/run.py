@@ -81,7 +81,7 @@ class RangeTestRun:
     def _train(self) -> None:
         try:
             self.result = self._range_test(self._publisher.add_point, self.cancel)
-        except BaseException as exception:  # noqa: BLE001 - published by the publisher, re-raised by wait()
+        except BaseException as exception:  # published by the publisher, re-raised by wait()
             self._training_error = exception
         finally:
             try:
@@ -94,7 +94,7 @@ class RangeTestRun:
         try:
             while not self._trained.wait(self._interval):
                 self._publisher.tick()
-        except BaseException as exception:  # noqa: BLE001 - a failed send must not leave the test running unseen
+        except BaseException as exception:  # a failed send must not leave the test running unseen
             publishing_error = exception
             self.cancel.set()
             self._trained.wait()

@@ -101,7 +101,8 @@ class LRCurveView(anywidget.AnyWidget):
         self._message_handlers[name] = handler
 
     def _dispatch_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        handler = self._message_handlers.get(content.get("type")) if isinstance(content, dict) else None
+        message_type = content.get("type") if isinstance(content, dict) else None
+        handler = self._message_handlers.get(message_type) if isinstance(message_type, str) else None
         if handler is not None:
             handler()
 
@@ -132,7 +133,8 @@ class LRCurveView(anywidget.AnyWidget):
     def _validate_visible_markers(self, proposal: dict[str, Any]) -> list[str]:
         unknown = [name for name in proposal["value"] if name not in MARKER_NAMES + tuple(self.suggestions)]
         if unknown:
-            raise traitlets.TraitError(f"unknown marker(s) {unknown}; known: {sorted(set(MARKER_NAMES) | set(self.suggestions))}")
+            known = sorted(set(MARKER_NAMES) | set(self.suggestions))
+            raise traitlets.TraitError(f"unknown marker(s) {unknown}; known: {known}")
         return list(proposal["value"])
 
     @traitlets.default("marker_registry")
@@ -144,7 +146,8 @@ class LRCurveView(anywidget.AnyWidget):
         expected = marker_registry_state()
         if proposal["value"] != expected:
             raise traitlets.TraitError(
-                f"marker_registry is fixed by lrwidget.suggest.markers.MARKERS ({[entry['name'] for entry in expected]});"
+                "marker_registry is fixed by lrwidget.suggest.markers.MARKERS "
+                f"({[entry['name'] for entry in expected]});"
                 f" got {proposal['value']!r}"
             )
         return expected

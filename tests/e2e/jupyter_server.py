@@ -9,6 +9,7 @@ editable (the notebook driver checks ``sys.executable`` in the kernel).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -166,10 +167,8 @@ class JupyterServer:
             process.wait(timeout_s)
 
     def _signal_group(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)
-        except ProcessLookupError:
-            pass
 
     # ----- REST ------------------------------------------------------------------------------------------------
     def api_get(self, path: str, timeout_s: float = 5.0) -> dict | list | None:

@@ -40,9 +40,9 @@ def fit_line(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
     """Least squares ``y = a + b·x``; returns ``(a, b, worst absolute residual)``."""
     n = len(xs)
     mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
     intercept = mean_y - slope * mean_x
-    return intercept, slope, max(abs(intercept + slope * x - y) for x, y in zip(xs, ys))
+    return intercept, slope, max(abs(intercept + slope * x - y) for x, y in zip(xs, ys, strict=True))
 
 
 class WidgetProbe:
