@@ -7,6 +7,7 @@ import contextlib
 import random
 import threading
 import time
+import warnings
 
 import ipywidgets
 import numpy as np
@@ -268,3 +269,18 @@ def test_threads_are_gone_after_every_ending():
     time.sleep(0.05)
     names = {thread.name for thread in threading.enumerate()}
     assert not names & {"lrwidget-range-test", "lrwidget-publisher"}
+
+
+# ----- hosts -------------------------------------------------------------------------------------------------------
+def test_a_kernel_that_drops_thread_updates_is_named(monkeypatch):
+    import ipykernel
+
+    from lrwidget.widget.hosts import HostWarning
+
+    monkeypatch.setattr(ipykernel, "__version__", "7.0.0")
+    with pytest.warns(HostWarning, match="ipykernel 7.0.0 does not deliver"):
+        LRWidget(make_learner(), autostart=False).close()
+    monkeypatch.setattr(ipykernel, "__version__", "7.4.0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HostWarning)
+        LRWidget(make_learner(), autostart=False).close()

@@ -13,6 +13,7 @@ from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
 from lrwidget.train.plan import TRAINING_CALLS, Plan, TrainingCall, TrainingCallName
 from lrwidget.train.schedule import check_count, lrs_per_group
 from lrwidget.widget.closing import close_descendants
+from lrwidget.widget.hosts import warn_if_updates_cannot_arrive
 from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
 from lrwidget.widget.publisher import Markers, RunPublisher
 from lrwidget.widget.run import RangeTestRun
@@ -85,6 +86,7 @@ class LRWidget(ipywidgets.VBox):
         check_count(preview_epochs, "preview_epochs")
         check_count(preview_freeze_epochs, "preview_freeze_epochs")
         self._backend = backend_for(learn)
+        warn_if_updates_cannot_arrive()
         preview_call = self._preview_call(preview)
         self.learn = learn
         self._settings = RangeTestSettings(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it),
