@@ -284,3 +284,12 @@ def test_a_kernel_that_drops_thread_updates_is_named(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", HostWarning)
         LRWidget(make_learner(), autostart=False).close()
+
+
+def test_run_from_the_page_on_a_busy_model_says_why_in_the_view():
+    learn = slow_learner()
+    w1 = LRWidget(learn, num_it=40)
+    w2 = LRWidget(learn, num_it=40, autostart=False)
+    w2.view._dispatch_message(w2.view, {"type": "run"}, [])
+    assert w2.status == "idle" and "in use by a range test" in w2.notice
+    w1.wait()

@@ -103,7 +103,7 @@ class LRWidget(ipywidgets.VBox):
         self._setting_default_handles = False
         self._handles_moved = False
         self._stream = PointStream(lambda content, buffers: self.view.send(content, buffers))
-        self.view.on_command("run", self.run)
+        self.view.on_command("run", self._run_from_page)
         self.view.on_command("stop", self._request_stop)
         self.view.on_command("replay", self._stream.replay)
         self.view.observe(self._note_handle_move, names=["lr_lo", "lr_hi"])
@@ -206,6 +206,13 @@ class LRWidget(ipywidgets.VBox):
             run = RangeTestRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S)
             run.start()
             self._run = run
+
+    def _run_from_page(self) -> None:
+        # The page's Run button: a refusal (the model is busy elsewhere) is said in the view, not only in the log.
+        try:
+            self.run()
+        except RuntimeError as refused:
+            self.view.notice = str(refused)
 
     def _range_test(self, on_point: Any, cancel: threading.Event) -> RangeTestResult:
         return self._backend.range_test(on_point=on_point, cancel=cancel, **self._settings)
