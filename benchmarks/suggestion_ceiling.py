@@ -7,7 +7,7 @@ Reads the JSON that ``suggestion_quality.py --json`` writes (every curve, every 
    the "within 10%" bar on a fresh seed: no suggestion can be held to a tighter standard than that.
 2. How much of the oracle LR the range test predicts. log10(oracle LR) is fitted by least squares on what a
    suggestion can read: the zero-lag curve's steepest descent, floor, floor's right edge and divergence (as
-   ``lrwidget.suggest_sweetspot.curve_features`` finds them) and its depth (log10 of floor over start level), log10
+   ``lrwidget.suggest.sweetspot.curve_features`` finds them) and its depth (log10 of floor over start level), log10
    of the planned epochs, whether the call is ``fine_tune`` (0 or 1), and with ``--valid`` the same landmarks of the
    validation loss, measured by re-running each range test with a validation pass after every step. Every subset of
    up to ``--max-features`` of them is fitted twice: on all tasks (in-sample: it has seen the task it is scored on)

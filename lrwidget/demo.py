@@ -45,7 +45,7 @@ def body_head_splitter(model: nn.Sequential) -> list[list[nn.Parameter]]:
 
 
 def digits_learner(seed: int = 0, batch_size: int = 64, valid_fraction: float = 0.2, **learner_kwargs: Any) -> Learner:
-    """A :class:`~lrwidget.learner.Learner` for the digits CNN, with a seeded train/valid split.
+    """A :class:`~lrwidget.train.learner.Learner` for the digits CNN, with a seeded train/valid split.
 
     ``seed`` fixes the split, the shuffling and the initial weights. Extra keywords go to ``Learner``
     (e.g. ``show_progress=False``). Needs scikit-learn (``pip install lrwidget[examples]``).

@@ -293,3 +293,59 @@ def test_run_from_the_page_on_a_busy_model_says_why_in_the_view():
     w2.view._dispatch_message(w2.view, {"type": "run"}, [])
     assert w2.status == "idle" and "in use by a range test" in w2.notice
     w1.wait()
+
+
+# ----- calls from the run's own threads ---------------------------------------------------------------------------
+def test_wait_from_an_observer_of_the_final_status_returns_the_result():
+    w = LRWidget(make_learner(), num_it=30, autostart=False, preview=None)
+    seen = []
+    w.view.observe(lambda change: seen.append(w.wait()) if change["new"] == "done" else None, names=["status"])
+    w.run()
+    result = w.wait()
+    assert w.status == "done" and seen == [result]
+
+
+def test_stop_from_an_observer_mid_run_stops_without_an_error():
+    w = LRWidget(slow_learner(0.01), num_it=200, autostart=False, preview=None)
+    w.view.observe(lambda change: w.stop() if change["new"].get("iteration", 0) > 5 else None, names=["progress"])
+    w.run()
+    w.wait(timeout=30)
+    assert w.status == "stopped" and w.error == ""
+
+
+def test_the_loss_function_calling_stop_or_wait_cannot_deadlock():
+    learn = make_learner()
+    calls = {"n": 0}
+    base_loss = learn.loss_func
+    outcome = {}
+
+    def loss_that_stops(pred, target):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            try:
+                w.wait()
+            except RuntimeError as error:
+                outcome["wait"] = str(error)
+            w.stop()
+        return base_loss(pred, target)
+
+    learn.loss_func = loss_that_stops
+    w = LRWidget(learn, num_it=100, autostart=False, preview=None)
+    w.run()
+    w.wait(timeout=30)
+    assert "would wait for itself" in outcome["wait"] and w.status == "stopped"
+
+
+def test_markers_are_computed_on_the_publisher_thread_only(monkeypatch):
+    w = LRWidget(slow_learner(0.002), num_it=300, stop_div=False, end_lr=1e-2, autostart=False, preview=None)
+    threads = set()
+    original = w._markers
+
+    def recording(curve):
+        threads.add(threading.current_thread().name)
+        return original(curve)
+
+    monkeypatch.setattr(w, "_markers", recording)
+    w.run()
+    w.wait()
+    assert threads == {"lrwidget-publisher"}

@@ -49,8 +49,10 @@ from lrwidget.train.plan import (
 from lrwidget.train.schedule import DEFAULT_MOMS
 
 #: The fastai Learner methods that train, test or change what trains: refused from other threads during a test.
+#: ``load`` would be undone by the restore; ``save`` and ``export`` would write the test's high-LR weights.
 FASTAI_TRAINING_CALLS = ("fit", "fit_one_cycle", "fit_flat_cos", "fit_sgdr", "fine_tune", "lr_find", "freeze",
-                         "freeze_to", "unfreeze", "validate", "get_preds", "predict", "show_results")
+                         "freeze_to", "unfreeze", "validate", "get_preds", "predict", "show_results", "load", "save",
+                         "export")
 
 
 def is_fastai_learner(obj: Any) -> bool:

@@ -1,10 +1,12 @@
 """fastai's smoothing of the training loss: a debiased exponential moving average, in float32.
 
-Layer: engine. Imports torch only.
+Layer: engine. Imports torch, and fastai's β from :mod:`lrwidget.suggest`.
 """
 from __future__ import annotations
 
 import torch
+
+from lrwidget.suggest.fastai_methods import FASTAI_SMOOTHING_BETA
 
 __all__ = ["LossSmoother"]
 
@@ -26,7 +28,7 @@ class LossSmoother:
         (1.9999980926513672, 1.494948148727417)
     """
 
-    def __init__(self, beta: float = 0.98) -> None:
+    def __init__(self, beta: float = FASTAI_SMOOTHING_BETA) -> None:
         self.beta = beta
         self.count = 0
         self._average = torch.tensor(0.0, dtype=torch.float32)

@@ -44,6 +44,10 @@ class Suggestion(NamedTuple):
 
 SuggestionFunc = Callable[[Any, Any, "int | None"], Sequence[Any]]
 
+#: β of fastai's ``AvgSmoothLoss``: the smoothing every recorded curve carries (the engine smooths with it, and
+#: sweetspot undoes it).
+FASTAI_SMOOTHING_BETA = 0.98
+
 _EARLY_STOP_HINT = (
     "A range test that stopped early (the loss diverged) can leave too few points to suggest from "
     "(fastai issue 3658): try more iterations (num_it), a lower end_lr, or stop_div=False."

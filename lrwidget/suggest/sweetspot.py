@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from lrwidget.suggest.fastai_methods import Suggestion
+from lrwidget.suggest.fastai_methods import FASTAI_SMOOTHING_BETA, Suggestion
 
 __all__ = ["MIN_POINTS", "TIP", "curve_features", "delag", "sweetspot", "zero_lag_curve"]
 
@@ -45,7 +45,6 @@ MEDIAN_WIDTH = 5  # points: removes single-batch spikes
 DESCENT_FRACTION = 0.1  # the descent starts once the loss stays this fraction of the way down to the floor
 FLOOR_FRACTION = 0.2  # the floor reaches right while the loss is within this fraction of the drop above the minimum
 HOLD_FACTOR = 2.0  # one-cycle holds its peak for many steps; the range test gives each lr one
-_FASTAI_BETA = 0.98
 
 
 class ZeroLagCurve(NamedTuple):
@@ -76,7 +75,7 @@ def _as_array(values: Any, name: str) -> np.ndarray:
     return array
 
 
-def delag(losses: np.ndarray, first_iteration: int = 0, beta: float = _FASTAI_BETA) -> np.ndarray:
+def delag(losses: np.ndarray, first_iteration: int = 0, beta: float = FASTAI_SMOOTHING_BETA) -> np.ndarray:
     """The per-batch losses behind fastai's debiased EMA ``losses``, whose first value is iteration ``first_iteration``.
 
     ``smoothed_k = avg_k / (1 - beta**(k+1))`` and ``avg_k = beta*avg_(k-1) + (1-beta)*raw_k``, so each raw loss

@@ -29,7 +29,14 @@ from lrwidget.suggest import SuggestedLRs, valley
 from lrwidget.train.plan import Plan, Planner, TrainingCall
 from lrwidget.train.progress import ProgressTable
 from lrwidget.train.schedule import (
+    DEFAULT_DIV,
+    DEFAULT_DIV_FINAL,
     DEFAULT_MOMS,
+    DEFAULT_PCT_START,
+    FINE_TUNE_BASE_LR,
+    FINE_TUNE_DIV,
+    FINE_TUNE_LR_MULT,
+    FINE_TUNE_PCT_START,
     LearningRates,
     OneCycle,
     check_count,
@@ -248,7 +255,7 @@ class Learner:
         """Runs an LR range test (model, optimizer and RNG restored afterwards) and returns the suggestions.
 
         The full curve is kept in ``self.range_test_result``. Extra keywords (``on_point``, ``cancel``) go to
-        :func:`lrwidget.rangetest.range_test`.
+        :func:`lrwidget.engine.rangetest.range_test`.
         """
         self.range_test_result = range_test(
             self.model, self.opt, self.loss_func, self.train_dl, start_lr=start_lr, end_lr=end_lr, num_it=num_it,
@@ -261,16 +268,24 @@ class Learner:
         """Plans this learner's training calls: its groups, batches, freezing and defaults, on ``OneCycleLR``."""
         return Planner(self.n_groups, len(self.train_dl), self.n_frozen, self.lr, DEFAULT_MOMS, OneCycle.over_epochs)
 
-    def plan_one_cycle(self, n_epoch: int, lr_max: LearningRates | None = None, div: float = 25.0,
-                       div_final: float = 1e5, pct_start: float = 0.25,
+    def plan_one_cycle(self, n_epoch: int, lr_max: LearningRates | None = None, div: float = DEFAULT_DIV,
+                       div_final: float = DEFAULT_DIV_FINAL, pct_start: float = DEFAULT_PCT_START,
                        moms: Sequence[float] = DEFAULT_MOMS) -> Plan[OneCycle]:
         """What ``fit_one_cycle`` with these arguments will apply (``.lrs()`` per step and group)."""
         return self.planner.plan(TrainingCall("fit_one_cycle", n_epoch, dict(
             lr_max=lr_max, div=div, div_final=div_final, pct_start=pct_start, moms=moms)))
 
-    def plan_fine_tune(self, epochs: int, base_lr: float = 2e-3, freeze_epochs: int = 1, lr_mult: float = 100,
-                       pct_start: float = 0.3, div: float = 5.0, div_final: float = 1e5,
-                       moms: Sequence[float] = DEFAULT_MOMS) -> Plan[OneCycle]:
+    def plan_fine_tune(
+        self,
+        epochs: int,
+        base_lr: float = FINE_TUNE_BASE_LR,
+        freeze_epochs: int = 1,
+        lr_mult: float = FINE_TUNE_LR_MULT,
+        pct_start: float = FINE_TUNE_PCT_START,
+        div: float = FINE_TUNE_DIV,
+        div_final: float = DEFAULT_DIV_FINAL,
+        moms: Sequence[float] = DEFAULT_MOMS,
+    ) -> Plan[OneCycle]:
         """What ``fine_tune`` with these arguments will do, phase by phase (see :mod:`lrwidget.train.plan`)."""
         return self.planner.plan(TrainingCall("fine_tune", epochs, dict(
             base_lr=base_lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult, pct_start=pct_start, div=div,
@@ -287,8 +302,8 @@ class Learner:
         self._train(n_epoch, cycle=None)
 
     @busy.uses_model("learn.fit_one_cycle()")
-    def fit_one_cycle(self, n_epoch: int, lr_max: LearningRates | None = None, div: float = 25.0,
-                      div_final: float = 1e5, pct_start: float = 0.25,
+    def fit_one_cycle(self, n_epoch: int, lr_max: LearningRates | None = None, div: float = DEFAULT_DIV,
+                      div_final: float = DEFAULT_DIV_FINAL, pct_start: float = DEFAULT_PCT_START,
                       moms: Sequence[float] = DEFAULT_MOMS) -> None:
         """Trains ``n_epoch`` epochs with the 1cycle policy, on ``torch.optim.lr_scheduler.OneCycleLR``.
 
@@ -298,9 +313,17 @@ class Learner:
         self._run_plan(self.plan_one_cycle(n_epoch, lr_max, div, div_final, pct_start, moms))
 
     @busy.uses_model("learn.fine_tune()")
-    def fine_tune(self, epochs: int, base_lr: float = 2e-3, freeze_epochs: int = 1, lr_mult: float = 100,
-                  pct_start: float = 0.3, div: float = 5.0, div_final: float = 1e5,
-                  moms: Sequence[float] = DEFAULT_MOMS) -> None:
+    def fine_tune(
+        self,
+        epochs: int,
+        base_lr: float = FINE_TUNE_BASE_LR,
+        freeze_epochs: int = 1,
+        lr_mult: float = FINE_TUNE_LR_MULT,
+        pct_start: float = FINE_TUNE_PCT_START,
+        div: float = FINE_TUNE_DIV,
+        div_final: float = DEFAULT_DIV_FINAL,
+        moms: Sequence[float] = DEFAULT_MOMS,
+    ) -> None:
         """fastai's recipe: frozen one-cycle for ``freeze_epochs``, then unfrozen with discriminative LRs.
 
         Runs exactly :meth:`plan_fine_tune`'s phases (the recipe is :mod:`lrwidget.train.plan`'s).

@@ -24,7 +24,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from lrwidget.train.schedule import LearningRates, check_count, check_lr, lrs_per_group
+from lrwidget.train.schedule import (
+    DEFAULT_DIV,
+    DEFAULT_DIV_FINAL,
+    DEFAULT_PCT_START,
+    FINE_TUNE_BASE_LR,
+    FINE_TUNE_DIV,
+    FINE_TUNE_LR_MULT,
+    FINE_TUNE_PCT_START,
+    LearningRates,
+    check_count,
+    check_lr,
+    lrs_per_group,
+)
 
 TrainingCallName = Literal["fine_tune", "fit_one_cycle"]
 #: fastai's training calls that a plan describes, in the order the preview offers them.
@@ -169,8 +181,16 @@ class Planner(Generic[CycleT]):
             return Plan(call, self._fine_tune(call.epochs, **call.kwargs))
         return Plan(call, (self._fit_one_cycle("one cycle", None, call.epochs, **call.kwargs),))
 
-    def _fine_tune(self, epochs: int, base_lr: float = 2e-3, freeze_epochs: int = 1, lr_mult: float = 100,
-                   pct_start: float = 0.3, div: float = 5.0, **kwargs: Any) -> tuple[Phase[CycleT], ...]:
+    def _fine_tune(
+        self,
+        epochs: int,
+        base_lr: float = FINE_TUNE_BASE_LR,
+        freeze_epochs: int = 1,
+        lr_mult: float = FINE_TUNE_LR_MULT,
+        pct_start: float = FINE_TUNE_PCT_START,
+        div: float = FINE_TUNE_DIV,
+        **kwargs: Any,
+    ) -> tuple[Phase[CycleT], ...]:
         """fastai's ``fine_tune``, the only copy of it in lrwidget (fastai 2.8, ``callback/schedule.py``).
 
         1. ``freeze()``, then ``fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, **kwargs)`` (fastai keeps
@@ -190,9 +210,19 @@ class Planner(Generic[CycleT]):
                                        div=div, lr_name="base_lr", **kwargs)
         return frozen, unfrozen
 
-    def _fit_one_cycle(self, name: str, freeze_to: int | None, n_epoch: int, lr_max: LearningRates | None = None,
-                       div: float = 25.0, div_final: float = 1e5, pct_start: float = 0.25,
-                       moms: Sequence[float] | None = None, *, lr_name: str = "lr_max") -> Phase[CycleT]:
+    def _fit_one_cycle(
+        self,
+        name: str,
+        freeze_to: int | None,
+        n_epoch: int,
+        lr_max: LearningRates | None = None,
+        div: float = DEFAULT_DIV,
+        div_final: float = DEFAULT_DIV_FINAL,
+        pct_start: float = DEFAULT_PCT_START,
+        moms: Sequence[float] | None = None,
+        *,
+        lr_name: str = "lr_max",
+    ) -> Phase[CycleT]:
         """One phase: fastai's ``fit_one_cycle`` defaults, after ``freeze_to`` (if not None)."""
         n_epoch = check_count(n_epoch, "n_epoch")
         lr_max = self.lr if lr_max is None else lr_max

@@ -63,6 +63,15 @@ LearningRates = float | slice | Sequence[float]
 Moms = tuple[float, float, float]
 
 DEFAULT_MOMS: Moms = (0.95, 0.85, 0.95)
+#: fastai's ``fit_one_cycle`` defaults: every signature that takes them uses these names.
+DEFAULT_DIV = 25.0
+DEFAULT_DIV_FINAL = 1e5
+DEFAULT_PCT_START = 0.25
+#: fastai's ``fine_tune`` defaults.
+FINE_TUNE_BASE_LR = 2e-3
+FINE_TUNE_LR_MULT = 100
+FINE_TUNE_PCT_START = 0.3
+FINE_TUNE_DIV = 5.0
 
 
 class CycleArgs(TypedDict):
@@ -176,9 +185,9 @@ def make_one_cycle(
     lr_maxes: Sequence[float],
     total_steps: int,
     *,
-    div: float = 25.0,
-    div_final: float = 1e5,
-    pct_start: float = 0.25,
+    div: float = DEFAULT_DIV,
+    div_final: float = DEFAULT_DIV_FINAL,
+    pct_start: float = DEFAULT_PCT_START,
     moms: Sequence[float] = DEFAULT_MOMS,
 ) -> OneCycleLR:
     """A ``OneCycleLR`` with fastai's ``fit_one_cycle`` parameters, one ``lr_max`` per param group.
@@ -252,9 +261,9 @@ def one_cycle_plan(
     lr_maxes: Sequence[float],
     total_steps: int,
     *,
-    div: float = 25.0,
-    div_final: float = 1e5,
-    pct_start: float = 0.25,
+    div: float = DEFAULT_DIV,
+    div_final: float = DEFAULT_DIV_FINAL,
+    pct_start: float = DEFAULT_PCT_START,
     moms: Sequence[float] = DEFAULT_MOMS,
 ) -> np.ndarray:
     """The lr each group gets at each step of :func:`make_one_cycle`, as an array of shape [steps, groups]."""
@@ -267,9 +276,9 @@ class OneCycle:
 
     lr_maxes: tuple[float, ...]
     total_steps: int
-    div: float = 25.0
-    div_final: float = 1e5
-    pct_start: float = 0.25
+    div: float = DEFAULT_DIV
+    div_final: float = DEFAULT_DIV_FINAL
+    pct_start: float = DEFAULT_PCT_START
     moms: tuple[float, ...] = DEFAULT_MOMS
 
     def __post_init__(self) -> None:
@@ -306,8 +315,14 @@ class OneCycle:
         return momentums
 
 
-def fastai_offset_bound(lr_max: float, total_steps: int, *, div: float = 25.0, div_final: float = 1e5,
-                        pct_start: float = 0.25) -> float:
+def fastai_offset_bound(
+    lr_max: float,
+    total_steps: int,
+    *,
+    div: float = DEFAULT_DIV,
+    div_final: float = DEFAULT_DIV_FINAL,
+    pct_start: float = DEFAULT_PCT_START,
+) -> float:
     """The most OneCycleLR's lr can differ from fastai's at the same batch (see the module docstring)."""
     warmup_slope = (1 - 1 / div) / (pct_start * total_steps) if pct_start > 0 else 0.0
     anneal_slope = (1 - 1 / div_final) / ((1 - pct_start) * total_steps) if pct_start < 1 else 0.0

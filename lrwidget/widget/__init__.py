@@ -1,7 +1,8 @@
 """The notebook widget: LRWidget, the anywidget view and its protocol, the point stream, the bqplot preview.
 
 Layer: the top one. Imports every layer below (suggest, engine, train, backends). Widget state has one writer: the
-kernel-side publisher in :mod:`lrwidget.widget.lr_widget`; the training thread only hands points over.
+publisher thread of :mod:`lrwidget.widget.publisher`; the training thread only hands points over
+(:mod:`lrwidget.widget.stream`), and :mod:`lrwidget.widget.run` ties the two threads together.
 """
 from lrwidget.widget.lr_widget import LRWidget
 

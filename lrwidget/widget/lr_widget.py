@@ -5,14 +5,15 @@ import threading
 from typing import Any, TypedDict
 
 import ipywidgets
-import torch
 
 from lrwidget.backends import TorchBackend, backend_for
+from lrwidget.engine.busy import ModelBusyError
 from lrwidget.engine.rangetest import RangeTestResult, check_lr_range, check_num_it
 from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
-from lrwidget.train.plan import TRAINING_CALLS, Plan, TrainingCall, TrainingCallName
-from lrwidget.train.schedule import check_count, lrs_per_group
+from lrwidget.train.plan import TRAINING_CALLS, Plan, TrainingCallName
+from lrwidget.train.schedule import FINE_TUNE_LR_MULT, check_count
 from lrwidget.widget.closing import close_descendants
+from lrwidget.widget.handoff import HandOff
 from lrwidget.widget.hosts import warn_if_updates_cannot_arrive
 from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
 from lrwidget.widget.publisher import Markers, RunPublisher
@@ -20,8 +21,7 @@ from lrwidget.widget.run import RangeTestRun
 from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
 
-DEFAULT_LR_MULT = 100  # fastai's fine_tune lr_mult: the lo handle starts at hi / 100
-# Each tick sends at most two messages (the new points, then markers + progress in one state update): ≤ 14 messages/s.
+# Each publisher tick sends at most two messages (the new points, then markers + progress in one state update).
 FLUSH_INTERVAL_S = 0.15
 
 
@@ -34,7 +34,7 @@ class RangeTestSettings(TypedDict):
     stop_div: bool
 
 
-class LRWidget(ipywidgets.VBox):
+class LRWidget(HandOff, ipywidgets.VBox):
     """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
 
     ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
@@ -102,6 +102,8 @@ class LRWidget(ipywidgets.VBox):
         self.add_class("lrw-widget")
         self._setting_default_handles = False
         self._handles_moved = False
+        # The publisher places the default handles while the user may set one: check-and-set under one lock.
+        self._handles_lock = threading.RLock()
         self._stream = PointStream(lambda content, buffers: self.view.send(content, buffers))
         self.view.on_command("run", self._run_from_page)
         self.view.on_command("stop", self._request_stop)
@@ -152,7 +154,8 @@ class LRWidget(ipywidgets.VBox):
 
     @lr_lo.setter
     def lr_lo(self, value: float) -> None:
-        self.view.lr_lo = _handle_value(value, "lr_lo")
+        with self._handles_lock:
+            self.view.lr_lo = _handle_value(value, "lr_lo")
 
     @property
     def lr_hi(self) -> float | None:
@@ -161,7 +164,8 @@ class LRWidget(ipywidgets.VBox):
 
     @lr_hi.setter
     def lr_hi(self, value: float) -> None:
-        self.view.lr_hi = _handle_value(value, "lr_hi")
+        with self._handles_lock:
+            self.view.lr_hi = _handle_value(value, "lr_hi")
 
     @property
     def lr(self) -> float | slice:
@@ -184,7 +188,8 @@ class LRWidget(ipywidgets.VBox):
         lo, hi = _handle_value(lo, "lo of w.lr"), _handle_value(hi, "hi of w.lr")
         if lo > hi:
             raise HandleError(f"w.lr = slice({lo:.3g}, {hi:.3g}) has lo above hi")
-        self.view.set_handles(lo, hi)
+        with self._handles_lock:
+            self.view.set_handles(lo, hi)
 
     @property
     def running(self) -> bool:
@@ -211,7 +216,7 @@ class LRWidget(ipywidgets.VBox):
         # The page's Run button: a refusal (the model is busy elsewhere) is said in the view, not only in the log.
         try:
             self.run()
-        except RuntimeError as refused:
+        except ModelBusyError as refused:  # no run of this widget is active, so its publisher writes nothing now
             self.view.notice = str(refused)
 
     def _range_test(self, on_point: Any, cancel: threading.Event) -> RangeTestResult:
@@ -221,11 +226,14 @@ class LRWidget(ipywidgets.VBox):
         """Cancels a running test within one step and waits until the model is restored and the run has ended.
 
         Raises TimeoutError if the current step is still running after ``timeout`` seconds: the test stops (and
-        restores everything) when that step ends; ``w.wait()`` waits for it.
+        restores everything) when that step ends; ``w.wait()`` waits for it. Called from the test's own threads (the
+        loss function, an observer of the widget), it cancels and returns: a thread cannot wait for itself.
         """
         self._request_stop()
         run = self._run
-        if run is not None and not run.join(timeout):
+        if run is None or run.on_own_thread:
+            return
+        if not run.join(timeout):
             raise TimeoutError(
                 f"the range test was asked to stop but its current step is still running after {timeout} s; "
                 "it stops and restores the model when that step ends (w.wait() waits for it)"
@@ -245,6 +253,9 @@ class LRWidget(ipywidgets.VBox):
         if run is None:
             return None
         if not run.join(timeout):
+            if run.on_own_thread:
+                raise RuntimeError("w.wait() was called from the range test's own thread (the loss function, or an "
+                                   "observer of the widget) before the test ended: it would wait for itself")
             raise TimeoutError(f"the range test is still running after {timeout} s")
         if run.exception is not None:
             raise run.exception
@@ -254,7 +265,8 @@ class LRWidget(ipywidgets.VBox):
         """Stops a running test, waits until the model is restored, then closes every widget this one made."""
         if self._run is not None:
             self._run.cancel.set()
-            self._run.join(None)
+            if not self._run.on_own_thread:
+                self._run.join(None)
         close_descendants(self)
         super().close()
 
@@ -271,14 +283,15 @@ class LRWidget(ipywidgets.VBox):
     # ----- handles ---------------------------------------------------------------------------------------------
     def _place_default_handles(self, markers: Markers) -> None:
         default = handle_default_lr(markers)
-        if self._handles_moved or default is None:
-            return
-        lo = max(default / DEFAULT_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else default
-        self._setting_default_handles = True
-        try:
-            self.view.set_handles(lo, default)
-        finally:
-            self._setting_default_handles = False
+        with self._handles_lock:
+            if self._handles_moved or default is None:
+                return
+            lo = max(default / FINE_TUNE_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else default
+            self._setting_default_handles = True
+            try:
+                self.view.set_handles(lo, default)
+            finally:
+                self._setting_default_handles = False
 
     def _note_handle_move(self, _change: dict[str, Any]) -> None:
         if not self._setting_default_handles:
@@ -348,66 +361,6 @@ class LRWidget(ipywidgets.VBox):
         """What ``w.fine_tune``/``w.fit_one_cycle`` would run now, with the very arguments they would pass."""
         kwargs = {"freeze_epochs": freeze_epochs} if call == "fine_tune" else {}
         return self._backend.plan(self._training_call(call, epochs, kwargs))
-
-    # ----- hand-off --------------------------------------------------------------------------------------------
-    def _ensure_idle(self, call: str) -> None:
-        if self.running:
-            raise RuntimeError(f"{call} refused: a range test is running; call w.stop() or w.wait() first")
-
-    def fine_tune(self, epochs: int, **kwargs: Any) -> Any:
-        """``learn.fine_tune(epochs, base_lr=w.lr_hi, lr_mult=w.lr_hi / w.lr_lo, **kwargs)``.
-
-        With one layer group, lr_mult keeps the learner's default (it has no effect there).
-        """
-        self._ensure_idle("fine_tune")
-        _reject_handle_kwargs(kwargs, ("base_lr", "lr_mult"), "fine_tune")
-        return self._backend.train(self._training_call("fine_tune", epochs, kwargs))
-
-    def _training_call(self, name: TrainingCallName, epochs: int, kwargs: dict[str, Any]) -> TrainingCall:
-        """The call ``w.<name>(epochs, **kwargs)`` makes, the handles' LRs first: what it runs and the preview shows.
-
-        fine_tune gets ``base_lr=hi`` and, with several groups, ``lr_mult=hi/lo`` (with one, lr_mult has no effect,
-        so the learner's default stays); fit_one_cycle gets ``lr_max=w.lr``.
-        """
-        handles: dict[str, Any]
-        if name == "fine_tune":
-            lo, hi = self._picked()
-            handles = {"base_lr": hi, **({"lr_mult": hi / lo} if self._backend.n_groups > 1 else {})}
-        else:
-            handles = {"lr_max": self.lr}
-        return TrainingCall(name, epochs, {**handles, **kwargs})
-
-    def fit_one_cycle(self, n_epoch: int, **kwargs: Any) -> Any:
-        """``learn.fit_one_cycle(n_epoch, lr_max=w.lr, **kwargs)``."""
-        self._ensure_idle("fit_one_cycle")
-        _reject_handle_kwargs(kwargs, ("lr_max",), "fit_one_cycle")
-        return self._backend.train(self._training_call("fit_one_cycle", n_epoch, kwargs))
-
-    def apply_to(self, optimizer: torch.optim.Optimizer) -> list[float]:
-        """Writes the picked LRs into ``optimizer``'s param groups and returns them.
-
-        ``w.lr`` follows fastai's rules: a float goes to every group; ``slice(lo, hi)`` gives geometric steps from lo
-        (first group) to hi (last group).
-        """
-        self._ensure_idle("apply_to")
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(f"apply_to takes a torch.optim.Optimizer, got {type(optimizer).__name__}")
-        lrs = lrs_per_group(self.lr, len(optimizer.param_groups), name="w.lr")
-        for group, lr in zip(optimizer.param_groups, lrs, strict=True):
-            if isinstance(group["lr"], torch.Tensor):
-                group["lr"].fill_(lr)
-            else:
-                group["lr"] = lr
-        return lrs
-
-
-def _reject_handle_kwargs(kwargs: dict[str, Any], names: tuple[str, ...], call: str) -> None:
-    given = [name for name in names if name in kwargs]
-    if given:
-        raise TypeError(
-            f"w.{call}() takes {', '.join(given)} from the handles; drag them or set w.lr_lo / w.lr_hi, "
-            f"or call learn.{call}() directly to pass your own"
-        )
 
 
 def _handle_value(value: Any, name: str) -> float:

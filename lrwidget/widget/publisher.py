@@ -131,12 +131,12 @@ class RunPublisher:
 def saved_curve(curve: Curve, max_points: int = SAVED_CURVE_MAX_POINTS) -> dict[str, Any]:
     """The curve as the notebook saves it: every point up to ``max_points``, else a decimated copy.
 
-    Decimation keeps the first and last points and, in each of ``max_points // 4`` equal stretches, the points
+    Decimation keeps the first and last points and, in each of ``(max_points - 2) // 4`` equal stretches, the points
     with the lowest and highest smoothed and raw loss, in order: the shape and every extreme survive, and the saved
     size stays bounded however long the run. ``n_points`` says how many points the run had.
     """
     count = len(curve)
-    keep = np.arange(count) if count <= max_points else _extreme_indices(curve, max_points // 4)
+    keep = np.arange(count) if count <= max_points else _extreme_indices(curve, (max_points - 2) // 4)
     return {
         "lrs": curve.lrs[keep].tolist(),
         "losses": json_floats(curve.losses[keep].tolist()),

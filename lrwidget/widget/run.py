@@ -52,15 +52,24 @@ class RangeTestRun:
         return self._publisher.exception
 
     def start(self) -> None:
-        """Leases the model (raising :class:`~lrwidget.engine.busy.ModelBusyError` if it is busy), then starts."""
+        """Leases the model (raising :class:`~lrwidget.engine.busy.ModelBusyError` if it is busy), then starts.
+
+        The publisher starts first, so that whatever happens next, something is there to publish a final status.
+        """
         self._lease.__enter__()
         try:
             self._publisher.begin()
-            self._training.start()
-        except BaseException:
+            self._publishing.start()
+        except BaseException as error:
             self._lease.__exit__(None, None, None)
+            self._publisher.end(None, error)
             raise
-        self._publishing.start()
+        try:
+            self._training.start()
+        except BaseException as error:  # no thread to train in: the publisher reports it as the run's ending
+            self._training_error = error
+            self._lease.__exit__(None, None, None)
+            self._trained.set()
 
     @property
     def alive(self) -> bool:
@@ -72,10 +81,20 @@ class RangeTestRun:
         """Whether the training thread is still running (the model is not restored yet)."""
         return self._training.is_alive()
 
+    @property
+    def on_own_thread(self) -> bool:
+        """Whether the caller is one of the run's threads (the loss function, a callback, an observer of the view)."""
+        return threading.current_thread() in (self._training, self._publishing)
+
     def join(self, timeout: float | None = None) -> bool:
-        """Waits for the final status; returns whether the run has ended."""
-        if threading.current_thread() is not self._publishing:
-            self._publishing.join(timeout)
+        """Waits for the final status; returns whether the run has ended.
+
+        On the run's own threads it cannot wait for itself. There it returns at once: True once the test has ended
+        and everything is restored (an observer of the final status), else False.
+        """
+        if self.on_own_thread:
+            return self._trained.is_set()
+        self._publishing.join(timeout)
         return not self._publishing.is_alive()
 
     def _train(self) -> None:
