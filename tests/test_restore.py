@@ -181,3 +181,28 @@ def test_snapshot_is_a_separate_cpu_copy(regression_loader):
     for s in tensors:
         assert s.contents.device.type == "cpu"
         assert s.contents.data_ptr() != s.original.data_ptr()
+
+
+def test_a_plain_tensor_attribute_changed_in_place_is_restored(regression_loader):
+    class Scaled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = nn.Linear(8, 1)
+            self.scale = torch.ones(1)  # a plain attribute, not a registered buffer
+
+        def forward(self, x):
+            self.scale.mul_(0.9)
+            return self.linear(x) * self.scale
+
+    model = Scaled()
+    scale = model.scale
+    range_test(model, torch.optim.SGD(model.parameters(), lr=1e-3), nn.functional.mse_loss, regression_loader,
+               num_it=10)
+    assert model.scale is scale and torch.equal(model.scale, torch.ones(1))
+
+
+def test_lazy_modules_not_yet_initialized_are_refused_before_anything_changes(regression_loader):
+    model = nn.Sequential(nn.LazyLinear(1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    with pytest.raises(ValueError, match="lazy parameters that are not initialized yet"):
+        range_test(model, optimizer, nn.functional.mse_loss, regression_loader, num_it=10)

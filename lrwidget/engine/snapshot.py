@@ -8,7 +8,8 @@ What is captured:
 - every parameter's and buffer's values (non-persistent buffers too) and every parameter's ``.grad``;
 - what each module binds: its parameters, buffers and submodules by name, which buffers are non-persistent, and its
   public plain attributes. A forward that rebinds a buffer (``self.running = 0.9 * self.running + ...``) or registers
-  a new one during the test is undone: the old object is bound again, the new one removed;
+  a new one during the test is undone: the old object is bound again, the new one removed; a plain tensor attribute
+  changed in place is restored too;
 - ``requires_grad`` of every parameter and the train/eval mode of every module;
 - the optimizer's param groups (which groups, which parameters), per-parameter state and hyper-parameters;
 - the random number generator states, global and the loader's own (see :mod:`lrwidget.engine.rng`), so that a range
@@ -62,11 +63,15 @@ class _ModuleBindings:
     submodules: dict[str, Any]
     non_persistent: set[str]
     attributes: dict[str, Any]
+    #: Plain tensor attributes (not registered as buffers) that a forward may still change in place.
+    attribute_tensors: list[_Saved]
 
     @classmethod
     def of(cls, module: nn.Module) -> _ModuleBindings:
+        attributes = _public_attributes(module)
+        tensors = [_Saved.of(value) for value in attributes.values() if isinstance(value, torch.Tensor)]
         return cls(module, dict(module._parameters), dict(module._buffers), dict(module._modules),
-                   set(module._non_persistent_buffers_set), _public_attributes(module))
+                   set(module._non_persistent_buffers_set), attributes, tensors)
 
     def restore(self) -> None:
         """Binds every name to the object it held, in the same dicts, and drops names added since."""
@@ -85,6 +90,8 @@ class _ModuleBindings:
         for name, value in self.attributes.items():
             if attributes.get(name, _MISSING) is not value:
                 attributes[name] = value  # straight into __dict__: a plain attribute, not a registration
+        for tensor in self.attribute_tensors:
+            tensor.load()
 
 
 _MISSING = object()
@@ -118,6 +125,12 @@ class TrainingSnapshot:
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, *,
                  loaders: Iterable[Any] = ()) -> None:
+        lazy = [name for name, param in model.named_parameters() if isinstance(param, nn.UninitializedParameter)]
+        if lazy:
+            raise ValueError(
+                f"the model has lazy parameters that are not initialized yet ({', '.join(lazy[:3])}): run one batch "
+                "through it first (model(x)), so that they have a shape, then run the range test"
+            )
         self.model = model
         self.optimizer = optimizer
         self.params = [
