@@ -37,8 +37,11 @@ js/node_modules/.package-lock.json: js/package.json js/package-lock.json
 js: js/node_modules/.package-lock.json
 	cd js && npm run build
 
+DEMO_NOTEBOOK := example_notebooks/01_quickstart.ipynb
+# default_url makes the URL JupyterLab prints (and opens, given a display) the notebook's own, not the Launcher's.
+# DEMO_ARGS adds server options (the browser test passes a port and a token).
 demo: setup
-	$(VENV)/bin/jupyter lab $(LAB_FLAGS) example_notebooks/01_quickstart.ipynb
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS) --LabApp.default_url=/lab/tree/$(DEMO_NOTEBOOK) $(DEMO_ARGS)
 
 # The same story in a terminal: range test, suggestions, fine_tune.
 demo-cli: setup
