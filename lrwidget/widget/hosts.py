@@ -14,6 +14,23 @@ import warnings
 BROKEN_IPYKERNELS = frozenset({"7.0.0"})
 
 
+#: Hosts that never show widget updates made from a background thread, by a module only their kernels import. There
+#: LRWidget runs the test in the calling cell (foreground mode) and publishes from it.
+FOREGROUND_HOSTS = {"google.colab": "Colab (googlecolab/colabtools issue 3373)"}
+#: How LRWidget runs the test: ``"background"`` (a thread; the notebook stays usable), ``"foreground"`` (the calling
+#: cell; the host's interrupt is the Stop), or ``"auto"``: foreground on the hosts above, background elsewhere.
+RUN_MODES = ("auto", "background", "foreground")
+
+
+def choose_run_mode(mode: str) -> str:
+    """``"background"`` or ``"foreground"`` for ``mode``; ``"auto"`` looks at the host."""
+    if mode not in RUN_MODES:
+        raise ValueError(f"mode must be one of {RUN_MODES}, got {mode!r}")
+    if mode != "auto":
+        return mode
+    return "foreground" if any(module in sys.modules for module in FOREGROUND_HOSTS) else "background"
+
+
 class HostWarning(UserWarning):
     """The notebook host or kernel will not show the widget's live updates."""
 

@@ -5,19 +5,21 @@ import threading
 from typing import Any, TypedDict
 
 import ipywidgets
+from IPython import get_ipython
+from IPython.display import display
 
 from lrwidget.backends import TorchBackend, backend_for
 from lrwidget.engine.busy import ModelBusyError
-from lrwidget.engine.rangetest import RangeTestResult, check_lr_range, check_num_it
+from lrwidget.engine.rangetest import CANCELLED, RangeTestResult, check_lr_range, check_num_it
 from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
 from lrwidget.train.plan import TRAINING_CALLS, Plan, TrainingCallName
 from lrwidget.train.schedule import FINE_TUNE_LR_MULT, check_count
 from lrwidget.widget.closing import close_descendants
 from lrwidget.widget.handoff import HandOff
-from lrwidget.widget.hosts import warn_if_updates_cannot_arrive
+from lrwidget.widget.hosts import choose_run_mode, warn_if_updates_cannot_arrive
 from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
 from lrwidget.widget.publisher import Markers, RunPublisher
-from lrwidget.widget.run import RangeTestRun
+from lrwidget.widget.run import ForegroundRun, RangeTestRun
 from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
 
@@ -56,6 +58,10 @@ class LRWidget(HandOff, ipywidgets.VBox):
             ``"auto"``: fine_tune for a frozen learner with several layer groups, else fit_one_cycle (none for
             plain PyTorch, which has neither).
         preview_epochs, preview_freeze_epochs: the epochs the preview assumes (also settable in the view).
+        mode: ``"background"`` runs the test in a thread, so the notebook stays usable; ``"foreground"`` runs it in
+            the calling cell, still drawing live, with the host's interrupt as the Stop (for hosts that never show a
+            thread's updates, such as Colab); ``"auto"`` (default) picks foreground on those hosts. With
+            ``autostart`` in foreground mode the widget displays itself before the run.
 
     Examples:
         >>> w = LRWidget(learn); w          # doctest: +SKIP
@@ -75,9 +81,10 @@ class LRWidget(HandOff, ipywidgets.VBox):
         preview: str | None = "auto",
         preview_epochs: int = 2,
         preview_freeze_epochs: int = 1,
+        mode: str = "auto",
     ) -> None:
         # Run state first: if a check below raises, ipywidgets' __del__ still calls close(), which must work.
-        self._run: RangeTestRun | None = None
+        self._run: RangeTestRun | ForegroundRun | None = None
         self._start_lock = threading.Lock()
         check_lr_range(start_lr, end_lr)
         check_num_it(num_it)
@@ -85,6 +92,7 @@ class LRWidget(HandOff, ipywidgets.VBox):
             raise TypeError(f"stop_div must be True or False, got {stop_div!r}")
         check_count(preview_epochs, "preview_epochs")
         check_count(preview_freeze_epochs, "preview_freeze_epochs")
+        self.mode = choose_run_mode(mode)
         self._backend = backend_for(learn)
         warn_if_updates_cannot_arrive()
         preview_call = self._preview_call(preview)
@@ -113,7 +121,10 @@ class LRWidget(HandOff, ipywidgets.VBox):
             self._redraw_preview_during_drag = Throttle(self.schedule_preview.update)
             self.view.observe(self._handles_changed_preview, names=["lr_lo", "lr_hi"])
             self.schedule_preview.update()
+        self._shown_in_execution: int | None = None
         if autostart:
+            if self.mode == "foreground":
+                self._show_before_foreground_run()
             self.run()
 
     @classmethod
@@ -208,9 +219,42 @@ class LRWidget(HandOff, ipywidgets.VBox):
                 raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
             publisher = RunPublisher(self.view, self._stream, num_it=self._settings["num_it"],
                                      markers=self._markers, on_done=self._place_default_handles)
-            run = RangeTestRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S)
-            run.start()
-            self._run = run
+            if self.mode == "foreground":
+                self._run = ForegroundRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S,
+                                          interrupted=self._interrupted_result)
+            else:
+                self._run = RangeTestRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S)
+            try:
+                self._run.start()
+            except BaseException:
+                self._run = None  # refused before it started (a busy model): nothing ran
+                raise
+        if self.mode == "foreground" and self._run.exception is not None:
+            raise self._run.exception  # in the calling cell, as lr_find would; also in w.error
+
+    def _interrupted_result(self) -> RangeTestResult:
+        """A foreground run stopped by the host's interrupt: the curve recorded so far, as a cancelled result."""
+        curve = self._stream.curve()
+        return RangeTestResult(lrs=curve.lrs.tolist(), losses=curve.losses.tolist(),
+                               raw_losses=curve.raw_losses.tolist(), stop_reason=CANCELLED,
+                               num_it=self._settings["num_it"], start_lr=self._settings["start_lr"],
+                               end_lr=self._settings["end_lr"])
+
+    def _show_before_foreground_run(self) -> None:
+        # The constructor blocks until the run ends, so the widget must be on the page before it starts.
+        shell = get_ipython()
+        if shell is None:
+            return
+        display(self)
+        self._shown_in_execution = shell.execution_count
+
+    def _ipython_display_(self) -> None:
+        # A cell ending in LRWidget(learn) would show a second copy of a widget that showed itself for its run.
+        shell = get_ipython()
+        if shell is not None and self._shown_in_execution == shell.execution_count:
+            self._shown_in_execution = None
+            return
+        display(self._repr_mimebundle_(), raw=True)
 
     def _run_from_page(self) -> None:
         # The page's Run button: a refusal (the model is busy elsewhere) is said in the view, not only in the log.

@@ -9,6 +9,7 @@ run never goes on unseen; and every run ends with a final status.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -118,3 +119,82 @@ class RangeTestRun:
             self.cancel.set()
             self._trained.wait()
         self._publisher.end(self.result, self._training_error or publishing_error)
+
+
+class ForegroundRun:
+    """Runs the test in the calling thread, publishing as it goes: for hosts that never show a thread's updates.
+
+    Colab drops widget updates made from a background thread (colabtools issue 3373), so there the calling cell itself
+    trains and, every ``flush_interval_s``, publishes. The kernel is busy meanwhile, so the page's buttons wait; the
+    host's interrupt (KeyboardInterrupt) is the Stop: the engine restores everything in ``finally`` and the run ends
+    "stopped" with the curve so far. One thread still writes the widget state: the calling one.
+
+    Args:
+        range_test, lease, publisher, flush_interval_s: as for :class:`RangeTestRun`.
+        interrupted: the result of a run that the host's interrupt stopped (the curve recorded so far).
+        clock: seconds, monotonic; injectable for tests.
+    """
+
+    def __init__(
+        self,
+        range_test: RangeTestCall,
+        lease: Callable[[threading.Thread], AbstractContextManager[Any]],
+        publisher: RunPublisher,
+        flush_interval_s: float,
+        interrupted: Callable[[], RangeTestResult],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.cancel = threading.Event()
+        self.result: RangeTestResult | None = None
+        self._range_test, self._publisher, self._interval = range_test, publisher, flush_interval_s
+        self._interrupted, self._clock = interrupted, clock
+        self._owner = threading.current_thread()
+        self._lease = lease(self._owner)
+        self._running = False
+
+    @property
+    def exception(self) -> BaseException | None:
+        """What ended the run with an error (the test's own, or a failure to publish it)."""
+        return self._publisher.exception
+
+    @property
+    def alive(self) -> bool:
+        """Whether the run is still going (only ever true inside :meth:`start`)."""
+        return self._running
+
+    @property
+    def on_own_thread(self) -> bool:
+        """Whether the caller is the thread running the test (the loss function, an observer of the view)."""
+        return self._running and threading.current_thread() is self._owner
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Whether the run has ended: the caller's thread is the run's, so there is nothing to wait for."""
+        return not self._running
+
+    def start(self) -> None:
+        """Leases the model, runs the test to its end in this thread, and publishes its final status."""
+        self._lease.__enter__()
+        self._running = True
+        error: BaseException | None = None
+        try:
+            self._publisher.begin()
+            next_tick = self._clock() + self._interval
+
+            def publish_as_it_goes(point: RangeTestPoint) -> None:
+                nonlocal next_tick
+                self._publisher.add_point(point)
+                if self._clock() >= next_tick:
+                    self._publisher.tick()
+                    next_tick = self._clock() + self._interval
+
+            self.result = self._range_test(publish_as_it_goes, self.cancel)
+        except KeyboardInterrupt:  # the host's Stop: everything is restored already, by the engine's finally
+            self.result = self._interrupted()
+        except BaseException as exception:  # published below; LRWidget.run re-raises it in the calling cell
+            error = exception
+        finally:
+            self._lease.__exit__(None, None, None)
+            try:
+                self._publisher.end(self.result, error)
+            finally:
+                self._running = False

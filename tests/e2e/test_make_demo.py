@@ -53,7 +53,8 @@ def test_make_demo_prints_and_serves_the_quickstart_notebook(browser_context: An
                 page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
             finally:
                 page.screenshot(path=str(demo.base_dir / "make-demo.png"))
-            assert Path(DEMO_NOTEBOOK).name in page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").first.inner_text()
+            current_tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").first
+            assert Path(DEMO_NOTEBOOK).name in current_tab.inner_text()
             assert page.locator(".jp-Launcher").count() == 0, "make demo opened the Launcher"
         finally:
             page.close()
