@@ -1,5 +1,5 @@
 // Renders the built widget (lrwidget/static/widget.js) with a fake model. Query parameters:
-//   theme=jp-light|jp-dark|vscode-dark|none  points=100|10000  phase=done|running|error|idle  groups=1|2
+//   theme=jp-light|jp-dark|vscode-light|vscode-dark|none  points=100|10000  phase=done|running|error|idle  groups=1|2
 //   width=<px>  tip=<marker name>  bench=1 (redraw timings into #bench and window.benchResult)
 //   grid=1 (four cells: light/dark × done/running)
 //   mount=visible|hidden|detached: render into a cell that is shown, `display: none`, or not yet in the document (as
@@ -148,7 +148,7 @@ async function main() {
     return;
   }
   const theme = params.get("theme") ?? "jp-light";
-  document.body.classList.toggle("page-dark", theme !== "jp-light" && theme !== "none");
+  document.body.classList.toggle("page-dark", theme.endsWith("-dark"));
   const mounted = mount({
     theme, width, points: Number(params.get("points") ?? 100), phase: params.get("phase") ?? "done",
     groups: Number(params.get("groups") ?? 2), how: params.get("mount") ?? "visible",
