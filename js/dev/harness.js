@@ -1,7 +1,9 @@
 // Renders the built widget (lrwidget/static/widget.js) with a fake model. Query parameters:
-//   theme=jp-light|jp-dark|vscode-dark|none  points=100|10000  phase=done|running|error|idle  groups=1|2
+//   theme=jp-light|jp-dark|vscode-light|vscode-dark|none  points=100|10000  phase=done|running|error|idle  groups=1|2
 //   width=<px>  tip=<marker name>  bench=1 (redraw timings into #bench and window.benchResult)
 //   grid=1 (four cells: light/dark × done/running)
+//   mount=visible|hidden|detached: render into a cell that is shown, `display: none`, or not yet in the document (as
+//     VS Code's notebook renderer may do); `window.harness.show()` then shows or attaches it
 import widget from "../../lrwidget/static/widget.js";
 import { FakeModel, validateLikePython } from "./fake-model.js";
 import { markerRegistry, rangeTest, suggestions } from "./synthetic.js";
@@ -11,14 +13,20 @@ const params = new URLSearchParams(location.search);
 /**
  * @param {{ theme: string, points: number, phase: string, groups: number, width: number, title?: string }} scenario
  */
-function mount({ theme, points, phase, groups, width, title }) {
+function mount({ theme, points, phase, groups, width, title, how = "visible" }) {
   const cell = document.createElement("div");
   cell.className = `cell ${theme}`;
   cell.style.width = `${width}px`;
   if (title) cell.innerHTML = `<h3>${title}</h3>`;
   const el = document.createElement("div");
   cell.append(el);
-  document.getElementById("cells").append(cell);
+  if (how === "hidden") cell.style.display = "none";
+  const cells = document.getElementById("cells");
+  if (how !== "detached") cells.append(cell);
+  const show = () => {
+    cell.style.display = "";
+    if (!cell.isConnected) cells.append(cell);
+  };
 
   const curve = rangeTest(points, { gaps: true });
   const n = curve.lrs.length;
@@ -46,7 +54,7 @@ function mount({ theme, points, phase, groups, width, title }) {
   };
   if (phase === "error") setTimeout(() => slice(0, Math.floor(n / 2)), 0);
   const cleanup = widget.render({ model, el });
-  return { model, el, cleanup, curve, slice };
+  return { model, el, cleanup, curve, slice, show };
 }
 
 const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
@@ -140,10 +148,10 @@ async function main() {
     return;
   }
   const theme = params.get("theme") ?? "jp-light";
-  document.body.classList.toggle("page-dark", theme !== "jp-light" && theme !== "none");
+  document.body.classList.toggle("page-dark", theme.endsWith("-dark"));
   const mounted = mount({
     theme, width, points: Number(params.get("points") ?? 100), phase: params.get("phase") ?? "done",
-    groups: Number(params.get("groups") ?? 2),
+    groups: Number(params.get("groups") ?? 2), how: params.get("mount") ?? "visible",
   });
   window.harness = mounted;
   const tip = params.get("tip");

@@ -1,7 +1,7 @@
 """Screenshots, redraw timings and interaction checks of the view in headless Chromium (dev tool, not a test).
 
 Serve the repository root first:  python3 -m http.server 8765 --bind 127.0.0.1   (from /work/main)
-Then:  .venv/bin/python js/dev/shoot.py /tmp/lrw-shots
+Then:  .venv/bin/python js/dev/shoot.py /tmp/lrw-shots [PORT]   (PORT: where it is served, default 8765)
 """
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ SHOTS = {
     "light-10000-done": "theme=jp-light&points=10000&phase=done",
     "dark-10000-done": "theme=jp-dark&points=10000&phase=done",
     "vscode-dark-100-done-1group": "theme=vscode-dark&points=100&phase=done&groups=1",
+    "vscode-light-100-done-1group": "theme=vscode-light&points=100&phase=done&groups=1",
+    "vscode-dark-10000-running": "theme=vscode-dark&points=10000&phase=running",
+    "vscode-light-10000-running": "theme=vscode-light&points=10000&phase=running",
+    "vscode-light-tooltip": "theme=vscode-light&points=100&phase=done&tip=valley",
+    "vscode-dark-100-error": "theme=vscode-dark&points=100&phase=error",
     "light-100-error": "theme=jp-light&points=100&phase=error",
     "light-idle": "theme=jp-light&phase=idle",
     "dark-tooltip": "theme=jp-dark&points=100&phase=done&tip=valley",
@@ -190,4 +195,6 @@ def interaction_checks(page) -> dict:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        BASE = f"http://127.0.0.1:{int(sys.argv[2])}/js/dev/harness.html"
     main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/lrw-shots"))

@@ -249,10 +249,20 @@ function render({ model, el }) {
   ];
   for (const [event, callback] of subscriptions) model.on(event, callback);
 
+  // A root of zero width is hidden (`display: none`, not yet attached, or a collapsed output: VS Code may render
+  // there). It keeps its last layout rather than redraw at a width nobody sees, and when it has a width again it
+  // redraws in full even at the same width: the theme may have changed, and hidden text measures as nothing.
+  let hidden = false;
   const resizeObserver = new ResizeObserver((entries) => {
-    const next = Math.max(MIN_WIDTH, Math.floor(entries[0].contentRect.width));
-    theme.refresh(); // the first observation is also the first time the root is surely in the document
-    if (next === width && layout) return;
+    const measured = Math.floor(entries[0].contentRect.width);
+    if (measured <= 0) {
+      hidden = true;
+      return;
+    }
+    const next = Math.max(MIN_WIDTH, measured);
+    theme.refresh(); // the first observation with a size is also the first time the root is surely shown
+    if (next === width && layout && !hidden) return;
+    hidden = false;
     width = next;
     schedule(true);
   });
