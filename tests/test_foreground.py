@@ -11,7 +11,7 @@ import torch
 
 from lrwidget import LRWidget
 from lrwidget.engine.busy import holder
-from lrwidget.widget import lr_widget
+from lrwidget.widget import shown_once
 from lrwidget.widget.hosts import choose_run_mode
 
 from .counting_comm import counting_comms
@@ -85,11 +85,11 @@ def test_autostart_in_foreground_shows_the_widget_before_the_run_and_once(monkey
         execution_count = 7
 
     shown = []
-    monkeypatch.setattr(lr_widget, "get_ipython", lambda: Shell())
+    monkeypatch.setattr(shown_once, "get_ipython", lambda: Shell())
     def record(obj, **kwargs):
         shown.append((obj, getattr(obj, "status", None), kwargs))
 
-    monkeypatch.setattr(lr_widget, "display", record)
+    monkeypatch.setattr(shown_once, "display", record)
     w = LRWidget(make_learner(), num_it=20, mode="foreground", preview=None)
     assert [(obj, status) for obj, status, _ in shown] == [(w, "idle")]  # on the page before the run started
     assert w.status == "done"

@@ -1434,10 +1434,17 @@ function render({ model, el }) {
     ))
   ];
   for (const [event, callback] of subscriptions) model.on(event, callback);
+  let hidden = false;
   const resizeObserver = new ResizeObserver((entries) => {
-    const next = Math.max(MIN_WIDTH, Math.floor(entries[0].contentRect.width));
+    const measured = Math.floor(entries[0].contentRect.width);
+    if (measured <= 0) {
+      hidden = true;
+      return;
+    }
+    const next = Math.max(MIN_WIDTH, measured);
     theme.refresh();
-    if (next === width && layout) return;
+    if (next === width && layout && !hidden) return;
+    hidden = false;
     width = next;
     schedule(true);
   });

@@ -5,8 +5,6 @@ import threading
 from typing import Any, TypedDict
 
 import ipywidgets
-from IPython import get_ipython
-from IPython.display import display
 
 from lrwidget.backends import TorchBackend, backend_for
 from lrwidget.engine.busy import ModelBusyError
@@ -20,6 +18,7 @@ from lrwidget.widget.hosts import choose_run_mode, warn_if_updates_cannot_arrive
 from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
 from lrwidget.widget.publisher import Markers, RunPublisher
 from lrwidget.widget.run import ForegroundRun, RangeTestRun
+from lrwidget.widget.shown_once import ShownOnce
 from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
 
@@ -36,7 +35,7 @@ class RangeTestSettings(TypedDict):
     stop_div: bool
 
 
-class LRWidget(HandOff, ipywidgets.VBox):
+class LRWidget(HandOff, ShownOnce, ipywidgets.VBox):
     """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
 
     ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
@@ -121,7 +120,6 @@ class LRWidget(HandOff, ipywidgets.VBox):
             self._redraw_preview_during_drag = Throttle(self.schedule_preview.update)
             self.view.observe(self._handles_changed_preview, names=["lr_lo", "lr_hi"])
             self.schedule_preview.update()
-        self._shown_in_execution: int | None = None
         if autostart:
             if self.mode == "foreground":
                 self._show_before_foreground_run()
@@ -239,22 +237,6 @@ class LRWidget(HandOff, ipywidgets.VBox):
                                raw_losses=curve.raw_losses.tolist(), stop_reason=CANCELLED,
                                num_it=self._settings["num_it"], start_lr=self._settings["start_lr"],
                                end_lr=self._settings["end_lr"])
-
-    def _show_before_foreground_run(self) -> None:
-        # The constructor blocks until the run ends, so the widget must be on the page before it starts.
-        shell = get_ipython()
-        if shell is None:
-            return
-        display(self)
-        self._shown_in_execution = shell.execution_count
-
-    def _ipython_display_(self) -> None:
-        # A cell ending in LRWidget(learn) would show a second copy of a widget that showed itself for its run.
-        shell = get_ipython()
-        if shell is not None and self._shown_in_execution == shell.execution_count:
-            self._shown_in_execution = None
-            return
-        display(self._repr_mimebundle_(), raw=True)
 
     def _run_from_page(self) -> None:
         # The page's Run button: a refusal (the model is busy elsewhere) is said in the view, not only in the log.
