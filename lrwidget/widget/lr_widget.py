@@ -18,6 +18,7 @@ from lrwidget.widget.hosts import warn_if_updates_cannot_arrive
 from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
 from lrwidget.widget.publisher import Markers, RunPublisher
 from lrwidget.widget.run import RangeTestRun
+from lrwidget.widget.static_picture import PictureDisplays, with_picture
 from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
 
@@ -105,6 +106,7 @@ class LRWidget(HandOff, ipywidgets.VBox):
         # The publisher places the default handles while the user may set one: check-and-set under one lock.
         self._handles_lock = threading.RLock()
         self._stream = PointStream(lambda content, buffers: self.view.send(content, buffers))
+        self._pictures = PictureDisplays(self._bundle_now)
         self.view.on_command("run", self._run_from_page)
         self.view.on_command("stop", self._request_stop)
         self.view.on_command("replay", self._stream.replay)
@@ -207,7 +209,7 @@ class LRWidget(HandOff, ipywidgets.VBox):
             if self.running:
                 raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
             publisher = RunPublisher(self.view, self._stream, num_it=self._settings["num_it"],
-                                     markers=self._markers, on_done=self._place_default_handles)
+                                     markers=self._markers, on_done=self._run_ended)
             run = RangeTestRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S)
             run.start()
             self._run = run
@@ -279,6 +281,25 @@ class LRWidget(HandOff, ipywidgets.VBox):
         for marker in markers.values():
             marker["lr"] = min(max(marker["lr"], start_lr), end_lr)
         return markers
+
+    def _run_ended(self, markers: Markers) -> None:
+        self._place_default_handles(markers)
+        self._pictures.update()
+
+    # ----- the static picture (what a page without the widget's JavaScript shows) -----------------------------
+    def _ipython_display_(self) -> None:
+        # Displayed with a display id, so the picture in the output can be redrawn when the test ends.
+        self._pictures.display()
+
+    def _bundle_now(self) -> dict[str, Any]:
+        # A closed widget: ipywidgets sets _repr_mimebundle_ to None, and only its repr is left to show.
+        bundle = self._repr_mimebundle_() if callable(self._repr_mimebundle_) else None
+        return bundle or {"text/plain": repr(self)}
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        """The widget view, plus an ``image/svg+xml`` picture of the curve and a ``text/plain`` summary."""
+        bundle: dict[str, Any] | None = super()._repr_mimebundle_(**kwargs)
+        return None if bundle is None else with_picture(bundle, self._stream.curve(), self.view)
 
     # ----- handles ---------------------------------------------------------------------------------------------
     def _place_default_handles(self, markers: Markers) -> None:
