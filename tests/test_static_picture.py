@@ -11,8 +11,9 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 from lrwidget import LRWidget
+from lrwidget.engine.plotting import MARKER_PALETTE
 from lrwidget.suggest.markers import MARKERS, MARKERS_BY_NAME, marker_suggestions
-from lrwidget.widget.static_picture import LEFT, MARKER_PALETTE, MAX_LINE_POINTS, RIGHT, WIDTH, curve_svg
+from lrwidget.widget.static_picture import LEFT, MAX_LINE_POINTS, RIGHT, WIDTH, curve_svg
 
 from .test_widget import make_learner
 

@@ -15,16 +15,13 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
+from lrwidget.engine.plotting import marker_color
 from lrwidget.suggest.markers import MARKERS
 from lrwidget.widget.stream import Curve
 from lrwidget.widget.view import LRCurveView
 
-__all__ = ["MARKER_PALETTE", "PictureDisplays", "curve_svg", "with_picture"]
+__all__ = ["PictureDisplays", "curve_svg", "with_picture"]
 
-#: The light theme's marker palette, indexed by ``MarkerSpec.color_index``: js/src/styles.css ``--lrw-marker-N``
-#: (ColorBrewer Dark2). The picture has a white background, so it always takes the light palette.
-MARKER_PALETTE: tuple[str, ...] = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
-FALLBACK_COLOR = "#6e7781"
 FG, MUTED, GRID, CURVE, RAW = "#1f2328", "#57606a", "#e4e6e9", "#1a6fd1", "#8c959f"
 
 WIDTH, HEIGHT = 640, 320
@@ -77,7 +74,7 @@ def curve_svg(
         *axes.grid(),
         _dots(axes, raw),
         *_lines(axes, points),
-        *_markers(axes, [(marker.name, markers[marker.name], _color(marker.color_index)) for marker in shown]),
+        *_markers(axes, [(marker.name, markers[marker.name], marker_color(marker.color_index)) for marker in shown]),
         *_handles(axes, lr_lo, lr_hi),
     ]
     if caption:
@@ -102,10 +99,6 @@ def with_picture(bundle: dict[str, Any], curve: Curve, view: LRCurveView) -> dic
 
 def _usable(value: float) -> bool:
     return math.isfinite(value) and value > 0
-
-
-def _color(index: int) -> str:
-    return MARKER_PALETTE[index] if 0 <= index < len(MARKER_PALETTE) else FALLBACK_COLOR
 
 
 def _lr_label(lr: float) -> str:
