@@ -13,7 +13,17 @@ from traitlets.config import Config
 from lrwidget import LRWidget
 from lrwidget.engine.plotting import MARKER_PALETTE
 from lrwidget.suggest.markers import MARKERS, MARKERS_BY_NAME, marker_suggestions
-from lrwidget.widget.static_picture import LEFT, MAX_LINE_POINTS, RIGHT, WIDTH, curve_svg
+from lrwidget.widget.static_picture import (
+    BOTTOM,
+    HEIGHT,
+    LEFT,
+    MAX_LINE_POINTS,
+    RIGHT,
+    TOP,
+    WIDTH,
+    curve_svg,
+    loss_range,
+)
 
 from .test_widget import make_learner
 
@@ -60,7 +70,9 @@ def test_ten_thousand_points_make_one_decimated_polyline_under_30_kb():
 
 
 def test_nan_and_inf_losses_are_gaps_in_the_line_and_missing_dots():
-    lrs, losses, raw = synthetic_curve(200)
+    lrs = synthetic_curve(200)[0]
+    losses = np.linspace(3.0, 1.0, 200)  # falling: every raw loss lies inside the y range
+    raw = losses.copy()
     losses[50], losses[120], raw[80] = math.nan, math.inf, -math.inf
     svg = curve_svg(lrs, losses, raw)
     lines = polylines(parse(svg))
@@ -104,6 +116,17 @@ def test_text_is_escaped_and_the_x_axis_has_a_tick_per_decade():
     root = parse(curve_svg(lrs, losses, raw, caption='<script>alert("&")</script>'))
     assert '<script>alert("&")</script>' in [t.text for t in root.iter(f"{SVG}text")]
     assert [t.text for t in by_class(root, "lrw-xtick")] == [f"1e{k}" for k in range(-7, 2)]
+
+
+def test_a_divergence_is_clipped_not_squashing_the_curve_as_in_the_live_view():
+    lrs, losses, raw = synthetic_curve(300)  # from about 2.3 down to 0.8, then up to 8
+    bottom, top = loss_range(losses, raw, 300)
+    early = float(np.median(losses[:30]))
+    cap = early + (early - losses.min())  # the early level plus the drop seen
+    assert cap < top < cap + 0.1 * (cap - bottom)  # plus the 8 % margin
+    assert top < 5 < losses.max()
+    (line,) = polylines(parse(curve_svg(lrs, losses, raw)))
+    assert min(y for _, y in line) >= TOP - (HEIGHT - TOP - BOTTOM) - 0.1  # pulled to one plot height past the top
 
 
 def test_an_empty_curve_still_draws_axes_and_mismatched_lengths_are_refused():

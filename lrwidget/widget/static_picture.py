@@ -8,6 +8,7 @@ points, so 10,000 points come to well under 30 kB.
 from __future__ import annotations
 
 import math
+import statistics
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -15,12 +16,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from lrwidget.engine.plotting import marker_color
+from lrwidget.engine.plotting import SKIP_END, marker_color
 from lrwidget.suggest.markers import MARKERS
 from lrwidget.widget.stream import Curve
 from lrwidget.widget.view import LRCurveView
 
-__all__ = ["PictureDisplays", "curve_svg", "with_picture"]
+__all__ = ["PictureDisplays", "curve_svg", "loss_range", "with_picture"]
 
 FG, MUTED, GRID, CURVE, RAW = "#1f2328", "#57606a", "#e4e6e9", "#1a6fd1", "#8c959f"
 
@@ -44,6 +45,7 @@ def curve_svg(
     visible: Iterable[str] | None = None,
     lr_lo: float | None = None,
     lr_hi: float | None = None,
+    num_it: int | None = None,
     caption: str = "",
 ) -> str:
     """The curve as a standalone SVG document (a string).
@@ -53,6 +55,7 @@ def curve_svg(
         markers: ``{name: {"lr", "point"}}`` as ``marker_suggestions`` returns them (``point`` is ``(lr, loss)``).
         visible: the marker names to draw (default: those the registry shows by default).
         lr_lo, lr_hi: the handles, drawn as dashed vertical lines (one line, "lr", when they are equal).
+        num_it: the planned iterations (for the y range's early level; default: the points given).
         caption: a line of text under the x axis (e.g. the run's status).
     """
     if len(lrs) != len(losses) or len(raw_losses) not in (0, len(lrs)):
@@ -64,7 +67,8 @@ def curve_svg(
              and (marker.shown_by_default if visible is None else marker.name in set(visible))]
     points = [(float(lr), float(loss)) for lr, loss in zip(lrs, losses, strict=True) if _usable(lr)]
     raw = [(float(lr), float(loss)) for lr, loss in zip(lrs, raw_losses, strict=False) if _usable(lr)]
-    axes = _Axes(points, [lr for lr in (lr_lo, lr_hi) if lr is not None and _usable(lr)])
+    axes = _Axes(points, [lr for lr in (lr_lo, lr_hi) if lr is not None and _usable(lr)],
+                 loss_range([loss for _, loss in points], [loss for _, loss in raw], num_it or len(points)))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         'font-family="system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif" font-size="11" '
@@ -72,8 +76,11 @@ def curve_svg(
         "<title>LR range test: loss against learning rate</title>",
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
         *axes.grid(),
+        f'<clipPath id="lrw-plot"><rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" '
+        f'height="{HEIGHT - TOP - BOTTOM}"/></clipPath><g clip-path="url(#lrw-plot)">',
         _dots(axes, raw),
         *_lines(axes, points),
+        "</g>",
         *_markers(axes, [(marker.name, markers[marker.name], marker_color(marker.color_index)) for marker in shown]),
         *_handles(axes, lr_lo, lr_hi),
     ]
@@ -92,9 +99,10 @@ def with_picture(bundle: dict[str, Any], curve: Curve, view: LRCurveView) -> dic
     if view.lr_hi is not None:
         lo = view.lr_hi if view.lr_lo is None else view.lr_lo
         summary += f"; lr_lo={lo:.3g}, lr_hi={view.lr_hi:.3g}"
-    return {**bundle, "text/plain": summary, "image/svg+xml": curve_svg(
-        curve.lrs, curve.losses, curve.raw_losses, markers=view.suggestions, visible=view.visible_markers,
-        lr_lo=view.lr_lo, lr_hi=view.lr_hi, caption=f"{state} · a static picture: run the cell for the live widget")}
+    svg = curve_svg(curve.lrs, curve.losses, curve.raw_losses, markers=view.suggestions, visible=view.visible_markers,
+                    lr_lo=view.lr_lo, lr_hi=view.lr_hi, num_it=view.num_it,
+                    caption=f"{state} · a static picture: run the cell for the live widget")
+    return {**bundle, "text/plain": summary, "image/svg+xml": svg}
 
 
 def _usable(value: float) -> bool:
@@ -108,20 +116,21 @@ def _lr_label(lr: float) -> str:
 class _Axes:
     """The plot area: log10 lr on x, loss on y (from the finite smoothed losses)."""
 
-    def __init__(self, points: list[tuple[float, float]], extra_lrs: list[float]) -> None:
+    def __init__(self, points: list[tuple[float, float]], extra_lrs: list[float], y_range: tuple[float, float]
+                 ) -> None:
         lrs = [lr for lr, _ in points] + extra_lrs
         self.x0, self.x1 = (math.log10(min(lrs)), math.log10(max(lrs))) if lrs else (-7.0, 1.0)
         if self.x1 - self.x0 < 1e-9:
             self.x0, self.x1 = self.x0 - 0.5, self.x1 + 0.5
-        finite = [loss for _, loss in points if math.isfinite(loss)]
-        self.y0, self.y1 = (min(finite), max(finite)) if finite else (0.0, 1.0)
-        pad = (self.y1 - self.y0) * 0.05 or max(abs(self.y0) * 0.05, 0.05)
-        self.y0, self.y1 = self.y0 - pad, self.y1 + pad
+        self.y0, self.y1 = y_range
 
     def x(self, lr: float) -> float:
         return LEFT + (math.log10(lr) - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
 
     def y(self, loss: float) -> float:
+        # Far-off-scale losses are pulled to one plot height beyond the edge (the clip hides them either way).
+        span = self.y1 - self.y0
+        loss = min(max(loss, self.y0 - span), self.y1 + span)
         return TOP + (self.y1 - loss) / (self.y1 - self.y0) * (HEIGHT - TOP - BOTTOM)
 
     def inside(self, loss: float) -> bool:
@@ -149,6 +158,38 @@ class _Axes:
         labels.append(f'<text transform="rotate(-90)" x="{-(TOP + bottom) / 2:.1f}" y="12" text-anchor="middle">'
                       "loss</text></g>")
         return parts + labels
+
+
+def loss_range(smoothed: Sequence[float], raw: Sequence[float], num_it: int) -> tuple[float, float]:
+    """The loss range to show: the live view's rule (js/src/yrange.js ``lossRange``, which says why), in Python.
+
+    The top ignores fastai's last 5 points and is capped at the early level plus the drop seen (at least half the
+    early level), so a divergence is clipped rather than squashing the curve; the bottom takes in the raw losses by
+    at most half the curve's span.
+    """
+    finite = [loss for loss in smoothed if math.isfinite(loss)]
+    raw_finite = [loss for loss in raw if math.isfinite(loss)]
+    if not finite:
+        return _pad(min(raw_finite), max(raw_finite)) if raw_finite else (0.0, 1.0)
+    early_window = [loss for loss in smoothed[:max(1, math.ceil(max(num_it, 1) / 10))] if math.isfinite(loss)]
+    early = statistics.median(early_window) if early_window else finite[0]
+    body = [loss for loss in (smoothed[:-SKIP_END] if len(smoothed) > 2 * SKIP_END else smoothed)
+            if math.isfinite(loss)]
+    lowest = min(finite)
+    cap = early + max(early - lowest, abs(early) / 2)
+    top = max(min(max(body) if body else max(finite), cap), early)
+    raw_floor = lowest - (top - lowest) / 2
+    bottom = min(lowest, max(min(raw_finite), raw_floor)) if raw_finite else lowest
+    return _pad(bottom, top)
+
+
+def _pad(bottom: float, top: float) -> tuple[float, float]:
+    span = top - bottom
+    if not (span > 0 and math.isfinite(span)):  # a flat curve: centred, not its float noise blown up
+        half = (abs(top) * 0.1 or 1) / 2
+        return bottom - half, top + half
+    low = bottom - span * 0.05
+    return (0.0 if bottom >= 0 > low else low), top + span * 0.08
 
 
 def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
