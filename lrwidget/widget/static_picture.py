@@ -23,10 +23,11 @@ from lrwidget.widget.view import LRCurveView
 
 __all__ = ["PictureDisplays", "curve_svg", "loss_range", "with_picture"]
 
-FG, MUTED, GRID, CURVE, RAW = "#1f2328", "#57606a", "#e4e6e9", "#1a6fd1", "#8c959f"
+FG, MUTED, GRID, CURVE, RAW = "#1f2328", "#57606a", "#e4e6e9", "#1a6fd1", "#6e7781"
 
-WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+WIDTH, HEIGHT = 640, 340
+# BOTTOM holds the x tick labels, the axis title and the caption, one line each.
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 58
 MAX_LINE_POINTS = 400
 MAX_DOTS = 500
 # A label's estimated width per character and its line height, at font-size 11 (for stacking marker labels).
@@ -46,6 +47,7 @@ def curve_svg(
     lr_lo: float | None = None,
     lr_hi: float | None = None,
     num_it: int | None = None,
+    lr_range: tuple[float, float] | None = None,
     caption: str = "",
 ) -> str:
     """The curve as a standalone SVG document (a string).
@@ -56,6 +58,7 @@ def curve_svg(
         visible: the marker names to draw (default: those the registry shows by default).
         lr_lo, lr_hi: the handles, drawn as dashed vertical lines (one line, "lr", when they are equal).
         num_it: the planned iterations (for the y range's early level; default: the points given).
+        lr_range: the x axis's ``(start_lr, end_lr)``, as the live view draws it (default: the points' lrs).
         caption: a line of text under the x axis (e.g. the run's status).
     """
     if len(lrs) != len(losses) or len(raw_losses) not in (0, len(lrs)):
@@ -67,7 +70,7 @@ def curve_svg(
              and (marker.shown_by_default if visible is None else marker.name in set(visible))]
     points = [(float(lr), float(loss)) for lr, loss in zip(lrs, losses, strict=True) if _usable(lr)]
     raw = [(float(lr), float(loss)) for lr, loss in zip(lrs, raw_losses, strict=False) if _usable(lr)]
-    axes = _Axes(points, [lr for lr in (lr_lo, lr_hi) if lr is not None and _usable(lr)],
+    axes = _Axes(points, [lr for lr in (lr_lo, lr_hi, *(lr_range or ())) if lr is not None and _usable(lr)],
                  loss_range([loss for _, loss in points], [loss for _, loss in raw], num_it or len(points)))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -101,6 +104,7 @@ def with_picture(bundle: dict[str, Any], curve: Curve, view: LRCurveView) -> dic
         summary += f"; lr_lo={lo:.3g}, lr_hi={view.lr_hi:.3g}"
     svg = curve_svg(curve.lrs, curve.losses, curve.raw_losses, markers=view.suggestions, visible=view.visible_markers,
                     lr_lo=view.lr_lo, lr_hi=view.lr_hi, num_it=view.num_it,
+                    lr_range=(view.start_lr, view.end_lr),
                     caption=f"{state} · a static picture: run the cell for the live widget")
     return {**bundle, "text/plain": summary, "image/svg+xml": svg}
 
@@ -153,7 +157,7 @@ class _Axes:
             labels.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.4g}</text>')
         parts.append(f'<rect x="{LEFT}" y="{TOP}" width="{right - LEFT}" height="{bottom - TOP}" fill="none" '
                      f'stroke="{MUTED}"/></g>')
-        labels.append(f'<text x="{(LEFT + right) / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle">'
+        labels.append(f'<text x="{(LEFT + right) / 2:.1f}" y="{bottom + 30}" text-anchor="middle">'
                       "learning rate (log scale)</text>")
         labels.append(f'<text transform="rotate(-90)" x="{-(TOP + bottom) / 2:.1f}" y="12" text-anchor="middle">'
                       "loss</text></g>")
@@ -230,7 +234,7 @@ def _dots(axes: _Axes, raw: list[tuple[float, float]]) -> str:
     if not kept:
         return ""
     path = "".join(f"M{axes.x(lr):.1f} {axes.y(loss):.1f}h0" for lr, loss in kept)
-    return (f'<path class="lrw-raw" d="{path}" stroke="{RAW}" stroke-opacity="0.45" stroke-width="3" '
+    return (f'<path class="lrw-raw" d="{path}" stroke="{RAW}" stroke-opacity="0.6" stroke-width="3" '
             'stroke-linecap="round" fill="none"/>')
 
 
