@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, from the pin, so that no dependency drags in a CUDA build
 	$(PIP) torch
-	$(PIP) -e ".[test,examples,e2e,bench,lint]"
+	$(PIP) -e ".[test,examples,e2e,bench,lint,plot]"
 	touch $@
 
 setup: $(VENV)/.installed

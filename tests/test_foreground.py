@@ -11,8 +11,9 @@ import torch
 
 from lrwidget import LRWidget
 from lrwidget.engine.busy import holder
-from lrwidget.widget import shown_once
+from lrwidget.widget import displaying
 from lrwidget.widget.hosts import choose_run_mode
+from lrwidget.widget.static_picture import PictureDisplays
 
 from .counting_comm import counting_comms
 from .test_widget import make_learner, same, weights
@@ -84,17 +85,19 @@ def test_autostart_in_foreground_shows_the_widget_before_the_run_and_once(monkey
     class Shell:
         execution_count = 7
 
+    learn = make_learner()
     shown = []
-    monkeypatch.setattr(shown_once, "get_ipython", lambda: Shell())
-    def record(obj, **kwargs):
-        shown.append((obj, getattr(obj, "status", None), kwargs))
 
-    monkeypatch.setattr(shown_once, "display", record)
-    w = LRWidget(make_learner(), num_it=20, mode="foreground", preview=None)
-    assert [(obj, status) for obj, status, _ in shown] == [(w, "idle")]  # on the page before the run started
+    def record(pictures):
+        shown.append(holder(learn.model))  # who holds the model when the widget is shown: nobody yet
+
+    monkeypatch.setattr(displaying, "get_ipython", lambda: Shell())
+    monkeypatch.setattr(PictureDisplays, "display", record)
+    w = LRWidget(learn, num_it=20, mode="foreground", preview=None)
+    assert shown == [None], "on the page before the run took the model"
     assert w.status == "done"
     w._ipython_display_()  # the cell's own display of its last value, in the same execution: no second copy
     assert len(shown) == 1
     Shell.execution_count = 8
     w._ipython_display_()  # a later cell shows it again
-    assert len(shown) == 2 and shown[-1][2] == {"raw": True}
+    assert len(shown) == 2

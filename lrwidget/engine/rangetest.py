@@ -89,6 +89,16 @@ class RangeTestResult:
         """
         return suggest_lrs(self.lrs, self.losses, self.num_it, funcs or (valley,), raw_losses=self.raw_losses)
 
+    def plot(self, suggest: bool | Sequence[Callable[..., Any]] = True, ax: Any = None) -> Any:
+        """Draws the curve with matplotlib as fastai's ``lr_find`` does, with the suggestion markers; returns the Axes.
+
+        ``suggest``: True for the widget's default markers, False for none, or suggestion functions (``valley``, …).
+        ``ax``: a matplotlib Axes to draw in (a new figure's by default). Needs ``pip install lrwidget[plot]``.
+        """
+        from lrwidget.engine.plotting import plot_range_test
+
+        return plot_range_test(self, suggest, ax)
+
 
 def exponential_lr(start_lr: float, end_lr: float, iteration: int, num_it: int) -> float:
     """The learning rate of batch ``iteration`` in fastai's exponential schedule."""

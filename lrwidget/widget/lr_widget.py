@@ -13,12 +13,13 @@ from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
 from lrwidget.train.plan import TRAINING_CALLS, Plan, TrainingCallName
 from lrwidget.train.schedule import FINE_TUNE_LR_MULT, check_count
 from lrwidget.widget.closing import close_descendants
+from lrwidget.widget.displaying import NotebookDisplay
 from lrwidget.widget.handoff import HandOff
 from lrwidget.widget.hosts import choose_run_mode, warn_if_updates_cannot_arrive
 from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
 from lrwidget.widget.publisher import Markers, RunPublisher
 from lrwidget.widget.run import ForegroundRun, RangeTestRun
-from lrwidget.widget.shown_once import ShownOnce
+from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
 
@@ -35,7 +36,7 @@ class RangeTestSettings(TypedDict):
     stop_div: bool
 
 
-class LRWidget(HandOff, ShownOnce, ipywidgets.VBox):
+class LRWidget(HandOff, NotebookDisplay, ipywidgets.VBox):
     """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
 
     ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
@@ -112,6 +113,7 @@ class LRWidget(HandOff, ShownOnce, ipywidgets.VBox):
         # The publisher places the default handles while the user may set one: check-and-set under one lock.
         self._handles_lock = threading.RLock()
         self._stream = PointStream(lambda content, buffers: self.view.send(content, buffers))
+        self._pictures = PictureDisplays(self._bundle_now)
         self.view.on_command("run", self._run_from_page)
         self.view.on_command("stop", self._request_stop)
         self.view.on_command("replay", self._stream.replay)
@@ -216,7 +218,7 @@ class LRWidget(HandOff, ShownOnce, ipywidgets.VBox):
             if self.running:
                 raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
             publisher = RunPublisher(self.view, self._stream, num_it=self._settings["num_it"],
-                                     markers=self._markers, on_done=self._place_default_handles)
+                                     markers=self._markers, on_done=self._run_ended)
             if self.mode == "foreground":
                 self._run = ForegroundRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S,
                                           interrupted=self._interrupted_result)
@@ -305,6 +307,10 @@ class LRWidget(HandOff, ShownOnce, ipywidgets.VBox):
         for marker in markers.values():
             marker["lr"] = min(max(marker["lr"], start_lr), end_lr)
         return markers
+
+    def _run_ended(self, markers: Markers) -> None:
+        self._place_default_handles(markers)
+        self._pictures.update()
 
     # ----- handles ---------------------------------------------------------------------------------------------
     def _place_default_handles(self, markers: Markers) -> None:
