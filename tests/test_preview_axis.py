@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lrwidget import LRWidget
-from lrwidget.widget.preview import MAX_LOG_LABELS, log_tick_values
+from lrwidget.widget.preview import MAX_LOG_LABELS, hold_last_point, log_tick_values
 
 from .test_preview import learner
 
@@ -50,7 +50,7 @@ def test_the_drawn_preview_uses_the_explicit_ticks_and_only_marks_with_data():
     w = LRWidget(learner(2), autostart=False, preview="fit_one_cycle")
     preview = w.schedule_preview
     # Before a pick: no marks, no ticks (an empty scale's default domain drew a stray "-0.0062" on the x axis).
-    assert preview.figure.marks == [] and len(preview.x_axis.tick_values) == 0 == len(preview.y_axis.tick_values)
+    assert preview.figure.marks == [] and preview.figure.axes == []
     w.view.set_handles(1e-4, 1e-2)
     assert list(preview.y_axis.tick_values) == log_tick_values(preview.y_scale.min, preview.y_scale.max)
     # One cycle trains every group and has no phase edge: the frozen lines and the edges would be all-NaN / empty,
@@ -71,3 +71,25 @@ def test_lines_without_a_finite_point_are_left_out_and_colours_stay_with_their_g
     assert preview.training_groups == [2] and list(preview.training_lines.colors) == ["#2ca02c"]
     assert all(np.isfinite(np.asarray(row)).any() for row in preview.training_lines.y)
     assert all(np.isfinite(np.asarray(row)).any() for row in preview.frozen_lines.y)
+
+
+def test_trailing_gaps_repeat_the_last_point_so_no_line_ends_on_nan():
+    steps = np.arange(5)
+    rows = np.array([[1.0, 2.0, np.nan, np.nan, np.nan], [np.nan, np.nan, 3.0, 4.0, 5.0],
+                     [1.0, np.nan, 2.0, np.nan, np.nan]])
+    xs, ys = hold_last_point(steps, rows)
+    np.testing.assert_array_equal(xs, [[0, 1, 1, 1, 1], [0, 1, 2, 3, 4], [0, 1, 2, 2, 2]])
+    np.testing.assert_array_equal(ys, [[1, 2, 2, 2, 2], [np.nan, np.nan, 3, 4, 5], [1, np.nan, 2, 2, 2]])
+    np.testing.assert_array_equal(rows[0, 2:], [np.nan] * 3)  # the input is left alone
+
+
+def test_drawn_lines_end_on_a_finite_point_and_the_empty_figure_has_no_axes():
+    learn = learner(3)
+    learn.freeze()
+    w = LRWidget(learn, autostart=False, preview="fine_tune", preview_epochs=2, preview_freeze_epochs=1)
+    assert w.schedule_preview.figure.axes == []
+    w.view.set_handles(1e-4, 1e-2)
+    preview = w.schedule_preview
+    assert len(preview.figure.axes) == 2
+    for mark in (preview.training_lines, preview.frozen_lines):
+        assert np.isfinite(np.asarray(mark.y)[:, -1]).all() and np.asarray(mark.x).shape == np.asarray(mark.y).shape

@@ -100,10 +100,11 @@ class SchedulePreview(ipywidgets.VBox):
                 mark.x, mark.y = [], []
             self.phase_names.x, self.phase_names.y, self.phase_names.text = [], [], []
             self.figure.marks = []
+            # No axes either: bqplot treats empty tick_values as "choose them", which labelled 1e-6 … 1e+0 in
+            # 1-2-5 steps on an empty log scale (and a stray "-0.0062" on the x axis before the first layout).
+            self.figure.axes = []
             self.x_scale.min, self.x_scale.max = 0.0, 1.0
             self.y_scale.min, self.y_scale.max = 1e-6, 1.0
-            self.x_axis.tick_values = []
-            self.y_axis.tick_values = []
 
     @property
     def call(self) -> TrainingCallName:
@@ -155,10 +156,10 @@ class SchedulePreview(ipywidgets.VBox):
         self.training_groups = [g for g in range(len(training)) if np.isfinite(training[g]).any()]
         self.frozen_groups = [g for g in range(len(frozen)) if np.isfinite(frozen[g]).any()]
         with self.figure.hold_sync():
-            self.training_lines.x, self.training_lines.y = steps, training[self.training_groups]
+            self.training_lines.x, self.training_lines.y = hold_last_point(steps, training[self.training_groups])
             self.training_lines.colors = [GROUP_COLORS[g % len(GROUP_COLORS)] for g in self.training_groups]
             self.training_lines.labels = [f"group {g}" for g in self.training_groups]
-            self.frozen_lines.x, self.frozen_lines.y = steps, frozen[self.frozen_groups]
+            self.frozen_lines.x, self.frozen_lines.y = hold_last_point(steps, frozen[self.frozen_groups])
             self.frozen_lines.opacities = [0.8] * len(self.frozen_groups)
             self.phase_edges.x = [[edge, edge] for edge in edges] or []
             self.phase_edges.y = [[low, high] for _ in edges] or []
@@ -168,13 +169,27 @@ class SchedulePreview(ipywidgets.VBox):
                                      for phase in phases]
             self.x_scale.min, self.x_scale.max = 0.0, float(max(len(lrs) - 1, 1))
             self.y_scale.min, self.y_scale.max = y_min, y_max
-            self.x_axis.tick_values = None  # bqplot's own linear ticks (num_ticks)
             self.y_axis.tick_values = log_tick_values(y_min, y_max)
+            self.figure.axes = [self.x_axis, self.y_axis]
             # Only marks with something to draw: bqplot draws an empty or all-NaN line as d="null" and logs an error.
             self.figure.marks = [mark for mark, data in ((self.frozen_lines, frozen[self.frozen_groups]),
                                                          (self.training_lines, training[self.training_groups]),
                                                          (self.phase_edges, edges), (self.phase_names, starts))
                                  if np.isfinite(np.asarray(data, dtype=float)).any()]
+
+
+def hold_last_point(steps: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row x and y where each row's trailing NaNs repeat its last finite point (rows need one finite value).
+
+    bqplot places each line's (hidden) label at its last point, and a NaN there gives ``translate(x,undefined)``,
+    which the browser logs as an error on every redraw. Repeating the last point draws nothing more.
+    """
+    xs = np.tile(np.asarray(steps, dtype=float), (len(rows), 1))
+    ys = np.array(rows, dtype=float)
+    for row in range(len(ys)):
+        last = int(np.flatnonzero(np.isfinite(ys[row]))[-1])
+        xs[row, last + 1:], ys[row, last + 1:] = xs[row, last], ys[row, last]
+    return xs, ys
 
 
 MAX_LOG_LABELS = 5  # the y axis is ~170 px tall: 5 labels leave ~35 px between them
