@@ -22,6 +22,7 @@ import ipywidgets
 import numpy as np
 
 from lrwidget.train.plan import TRAINING_CALLS, GroupSummary, Phase, Plan, TrainingCall, TrainingCallName
+from lrwidget.widget.closing import close_descendants
 
 # Distinct in light and dark themes.
 GROUP_COLORS = ["#1f77b4", "#e6550d", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf"]
@@ -105,6 +106,14 @@ class SchedulePreview(ipywidgets.VBox):
             self.figure.axes = []
             self.x_scale.min, self.x_scale.max = 0.0, 1.0
             self.y_scale.min, self.y_scale.max = 1e-6, 1.0
+
+    def close(self) -> None:
+        """Closes the panel and every part of its figure, including the marks and axes not shown right now."""
+        for part in (self.training_lines, self.frozen_lines, self.phase_edges, self.phase_names, self.x_axis,
+                     self.y_axis):
+            close_descendants(part)  # its scales, which it alone may reach while it is off the figure
+            part.close()
+        super().close()
 
     @property
     def call(self) -> TrainingCallName:
