@@ -149,7 +149,9 @@ export function createChart(container) {
     };
     const xView = xs.subarray(0, count);
     // Dense raw losses are thinned and faded, or they form a solid band that hides the smoothed line.
-    const density = rawDensity(count, layout.right - layout.left);
+    // The density is over the columns the points span: mid-run they fill only the left part of the plot.
+    const spanned = count > 1 ? Math.min(layout.right - layout.left, Math.abs(xView[count - 1] - xView[0])) : 1;
+    const density = rawDensity(count, spanned);
     const [rawXs, rawYs] = thin(xView, fill(series.rawLosses), density.stride);
     rawPath.setAttribute("d", rangePath(decimateRange(rawXs, rawYs)));
     rawPath.classList.toggle("lrw-raw--dense", density.dense);

@@ -462,7 +462,8 @@ function createChart(container) {
       return ys.subarray(0, count);
     };
     const xView = xs.subarray(0, count);
-    const density = rawDensity(count, layout.right - layout.left);
+    const spanned = count > 1 ? Math.min(layout.right - layout.left, Math.abs(xView[count - 1] - xView[0])) : 1;
+    const density = rawDensity(count, spanned);
     const [rawXs, rawYs] = thin(xView, fill(series.rawLosses), density.stride);
     rawPath.setAttribute("d", rangePath(decimateRange(rawXs, rawYs)));
     rawPath.classList.toggle("lrw-raw--dense", density.dense);
