@@ -93,3 +93,14 @@ def test_drawn_lines_end_on_a_finite_point_and_the_empty_figure_has_no_axes():
     assert len(preview.figure.axes) == 2
     for mark in (preview.training_lines, preview.frozen_lines):
         assert np.isfinite(np.asarray(mark.y)[:, -1]).all() and np.asarray(mark.x).shape == np.asarray(mark.y).shape
+
+
+def test_any_handle_position_gives_few_labels_at_least_a_decade_apart():
+    for low in np.geomspace(1e-14, 1.0, 57):
+        for high in np.geomspace(low, 100.0, 23):
+            ticks = log_tick_values(low / 1.5, high * 1.5)
+            assert 1 <= len(ticks) <= MAX_LOG_LABELS, (low, high, ticks)
+            if all(abs(e - round(e)) < 1e-9 for e in decades(ticks)):
+                assert (np.diff(decades(ticks)) >= 1 - 1e-9).all(), (low, high, ticks)
+            else:  # a range under two decades: at most two labels
+                assert len(ticks) <= 2, (low, high, ticks)
