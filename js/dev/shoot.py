@@ -1,7 +1,7 @@
 """Screenshots, redraw timings and interaction checks of the view in headless Chromium (dev tool, not a test).
 
-Serve the repository root first:  python3 -m http.server 8765 --bind 127.0.0.1   (from /work/main)
-Then:  .venv/bin/python js/dev/shoot.py /tmp/lrw-shots [PORT]   (PORT: where it is served, default 8765)
+Serve the repository root first:  python3 -m http.server 8765 --bind 127.0.0.1   (from the checkout)
+Then:  .venv/bin/python js/dev/shoot.py /tmp/lrw-shots [port]   (port: the server's, 8765 unless given)
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-BASE = "http://127.0.0.1:8765/js/dev/harness.html"
+BASE_URL = "http://127.0.0.1:{port}/js/dev/harness.html"
+BASE = BASE_URL.format(port=8765)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = {
@@ -32,6 +33,12 @@ SHOTS = {
     "light-idle": "theme=jp-light&phase=idle",
     "dark-tooltip": "theme=jp-dark&points=100&phase=done&tip=valley",
     "light-narrow-500": "theme=jp-light&points=100&phase=done&width=520",
+    "light-360-done": "theme=jp-light&points=100&phase=done&width=360",
+    "dark-360-running": "theme=jp-dark&points=3000&phase=running&width=360",
+    "light-3000-done": "theme=jp-light&points=3000&phase=done",
+    "dark-3000-done": "theme=jp-dark&points=3000&phase=done",
+    "light-360-10000-done": "theme=jp-light&points=10000&phase=done&width=360",
+    "dark-360-error": "theme=jp-dark&points=100&phase=error&width=360",
     "nohost-prefers-dark": "theme=none&points=100&phase=done",
     "grid-overview": "grid=1&width=880",
 }
@@ -196,5 +203,5 @@ def interaction_checks(page) -> dict:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2:
-        BASE = f"http://127.0.0.1:{int(sys.argv[2])}/js/dev/harness.html"
+        BASE = BASE_URL.format(port=int(sys.argv[2]))
     main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/lrw-shots"))

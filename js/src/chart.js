@@ -1,6 +1,6 @@
 // The SVG plot: frame, axes, grid, raw losses (faint) and smoothed loss (line), plus empty layers that the handle
 // and marker modules fill.
-import { decimateLine, decimateRange, linePath, rangePath } from "./decimate.js";
+import { decimateLine, decimateRange, linePath, rangePath, rawDensity, thin } from "./decimate.js";
 import { setAttributes, setText, svgElement } from "./dom.js";
 import { linearScale, logPxFromLog10, logScale } from "./scale.js";
 import { labelLinearTicks, linearTicks, logTicks } from "./ticks.js";
@@ -10,7 +10,8 @@ import { lossRange } from "./yrange.js";
 /** @typedef {import("./store.js").Series} Series */
 
 export const PLOT_HEIGHT = 320;
-export const MIN_WIDTH = 500;
+/** The least plot width: a 360-px output (the root's padding and border take 22 px) still fits. */
+export const MIN_WIDTH = 320;
 /** Top margin holds the handle labels, left the loss ticks and title, bottom the lr ticks and title. */
 const MARGIN = { top: 34, right: 26, bottom: 46, left: 62 };
 
@@ -147,8 +148,14 @@ export function createChart(container) {
       return ys.subarray(0, count);
     };
     const xView = xs.subarray(0, count);
-    rawPath.setAttribute("d", rangePath(decimateRange(xView, fill(series.rawLosses))));
-    rawPath.classList.toggle("lrw-raw--dense", count > layout.right - layout.left);
+    // Dense raw losses are thinned and faded, or they form a solid band that hides the smoothed line.
+    // The density is over the columns the points span: mid-run they fill only the left part of the plot.
+    const spanned = count > 1 ? Math.min(layout.right - layout.left, Math.abs(xView[count - 1] - xView[0])) : 1;
+    const density = rawDensity(count, spanned);
+    const [rawXs, rawYs] = thin(xView, fill(series.rawLosses), density.stride);
+    rawPath.setAttribute("d", rangePath(decimateRange(rawXs, rawYs)));
+    rawPath.classList.toggle("lrw-raw--dense", density.dense);
+    rawPath.style.setProperty("stroke-opacity", String(Math.round(density.opacity * 100) / 100));
     curvePath.setAttribute("d", linePath(decimateLine(xView, fill(series.losses))));
   }
 

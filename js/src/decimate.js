@@ -145,3 +145,45 @@ export function rangePath(columns) {
   }
   return d;
 }
+
+/** Raw losses at or below this many per pixel column are all drawn, at full strength. */
+export const SPARSE_POINTS_PER_COLUMN = 1;
+const SPARSE_OPACITY = 0.7;
+const MIN_OPACITY = 0.14;
+
+/**
+ * How to draw the raw per-batch losses so that many of them do not merge into a solid band that hides the smoothed
+ * line: above one point per pixel column only every `stride`-th point is drawn (about one per column), and the dots
+ * fade as the density grows (opacity ∝ 1/√density), so thousands of points read as a light texture.
+ * @param {number} count raw points
+ * @param {number} columns pixel columns of the plot area
+ * @returns {{ stride: number, opacity: number, dense: boolean }}
+ */
+export function rawDensity(count, columns) {
+  const perColumn = count / Math.max(1, columns);
+  if (!(perColumn > SPARSE_POINTS_PER_COLUMN)) return { stride: 1, opacity: SPARSE_OPACITY, dense: false };
+  return {
+    stride: Math.ceil(perColumn / SPARSE_POINTS_PER_COLUMN),
+    opacity: Math.max(MIN_OPACITY, SPARSE_OPACITY / Math.sqrt(perColumn)),
+    dense: true,
+  };
+}
+
+/**
+ * Every `stride`-th point (from the first), as new arrays; stride 1 returns the inputs.
+ * @param {ArrayLike<number>} xs
+ * @param {ArrayLike<number>} ys
+ * @param {number} stride
+ * @returns {[ArrayLike<number>, ArrayLike<number>]}
+ */
+export function thin(xs, ys, stride) {
+  if (stride <= 1) return [xs, ys];
+  const count = Math.ceil(Math.min(xs.length, ys.length) / stride);
+  const thinXs = new Float64Array(count);
+  const thinYs = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    thinXs[k] = xs[k * stride];
+    thinYs[k] = ys[k * stride];
+  }
+  return [thinXs, thinYs];
+}

@@ -3,6 +3,7 @@
 // from the spec (registry.js); stacking follows the display order, so the registry's last marker is drawn on top.
 import { setAttributes, setText, svgElement } from "./dom.js";
 import { formatLoss, formatLr } from "./format.js";
+import { placeLabels } from "./labels.js";
 import { markerColor } from "./registry.js";
 
 /** @typedef {import("./chart.js").Chart} Chart */
@@ -13,8 +14,6 @@ import { markerColor } from "./registry.js";
 const DOT_RADIUS = 5;
 /** The default marker (where the handles start) is drawn a little larger. */
 const DEFAULT_DOT_RADIUS = 6.5;
-const LABEL_GAP = 9;
-const LABEL_LINE_PX = 14;
 const LABEL_CHAR_PX = 6.4;
 
 /**
@@ -86,7 +85,7 @@ export function createMarkers(chart, tooltip, onSelect) {
   }
 
   /**
-   * Draws exactly the given markers (others are removed), labels nudged down when they would overlap.
+   * Draws exactly the given markers (others are removed), each label placed clear of the others and of the dots.
    * @param {Layout} layout
    * @param {MarkerSpec[]} specs
    */
@@ -99,10 +98,9 @@ export function createMarkers(chart, tooltip, onSelect) {
       markers.delete(name);
       if (tipFor === name) hideTip();
     }
-    /** @type {[number, number, number, number][]} boxes of labels placed so far: x0, x1, y0, y1 */
-    const placed = [];
-    const ordered = [...specs].sort((a, b) => a.pointLr - b.pointLr);
-    for (const spec of ordered) {
+    // The default marker's label is placed first (it gets its preferred spot), the rest left to right.
+    const ordered = [...specs].sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.pointLr - b.pointLr);
+    const drawn = ordered.map((spec) => {
       let marker = markers.get(spec.name);
       if (!marker) {
         marker = { ...build(spec.name), spec, x: 0, y: 0 };
@@ -111,28 +109,24 @@ export function createMarkers(chart, tooltip, onSelect) {
       marker.spec = spec;
       marker.group.style.setProperty("--lrw-marker", markerColor(spec.colorIndex));
       marker.group.classList.toggle("lrw-marker--default", spec.isDefault);
-      marker.dot.setAttribute("r", String(spec.isDefault ? DEFAULT_DOT_RADIUS : DOT_RADIUS));
-      const x = layout.x.toPx(spec.pointLr);
+      const radius = spec.isDefault ? DEFAULT_DOT_RADIUS : DOT_RADIUS;
+      marker.dot.setAttribute("r", String(radius));
       // A point off the loss scale still shows, pinned to the plot's edge.
-      const y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
-      marker.x = x;
-      marker.y = y;
-      marker.group.setAttribute("transform", `translate(${x} ${y})`);
+      marker.x = layout.x.toPx(spec.pointLr);
+      marker.y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
+      marker.group.setAttribute("transform", `translate(${marker.x} ${marker.y})`);
       const text = `${spec.name} ${formatLr(spec.lr)}`;
       setText(marker.label, text);
-      const labelWidth = text.length * LABEL_CHAR_PX;
-      const onRight = x + LABEL_GAP + labelWidth <= layout.width - 2;
-      const x0 = onRight ? x + LABEL_GAP : x - LABEL_GAP - labelWidth;
-      let labelY = y;
-      while (placed.some(([a0, a1, b0, b1]) => x0 < a1 && x0 + labelWidth > a0 && labelY - 7 < b1 && labelY + 7 > b0)) {
-        labelY += LABEL_LINE_PX;
-      }
-      placed.push([x0, x0 + labelWidth, labelY - 7, labelY + 7]);
-      setAttributes(marker.label, { x: x0 - x, y: labelY - y, "dominant-baseline": "middle" });
       marker.group.setAttribute("aria-label",
         `${spec.name} suggestion${spec.isDefault ? " (default)" : ""} ${formatLr(spec.lr, 3)}: ${spec.tip} ` +
         "Press Enter to move the hi handle here.");
-    }
+      return { marker, item: { x: marker.x, y: marker.y, radius, width: text.length * LABEL_CHAR_PX } };
+    });
+    // Labels clear of each other and of every dot (a dot under another marker's label hides which is which).
+    const places = placeLabels(drawn.map(({ item }) => item),
+      { left: layout.left, right: layout.width - 2, top: layout.top, bottom: layout.bottom });
+    drawn.forEach(({ marker }, i) => setAttributes(marker.label,
+      { x: places[i].x0 - marker.x, y: places[i].y - marker.y, "dominant-baseline": "middle" }));
     restack(specs);
     if (tipFor !== null) showTip(tipFor);
   }

@@ -100,6 +100,29 @@ function rangePath(columns) {
   }
   return d;
 }
+var SPARSE_POINTS_PER_COLUMN = 1;
+var SPARSE_OPACITY = 0.7;
+var MIN_OPACITY = 0.14;
+function rawDensity(count, columns) {
+  const perColumn = count / Math.max(1, columns);
+  if (!(perColumn > SPARSE_POINTS_PER_COLUMN)) return { stride: 1, opacity: SPARSE_OPACITY, dense: false };
+  return {
+    stride: Math.ceil(perColumn / SPARSE_POINTS_PER_COLUMN),
+    opacity: Math.max(MIN_OPACITY, SPARSE_OPACITY / Math.sqrt(perColumn)),
+    dense: true
+  };
+}
+function thin(xs, ys, stride) {
+  if (stride <= 1) return [xs, ys];
+  const count = Math.ceil(Math.min(xs.length, ys.length) / stride);
+  const thinXs = new Float64Array(count);
+  const thinYs = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    thinXs[k] = xs[k * stride];
+    thinYs[k] = ys[k * stride];
+  }
+  return [thinXs, thinYs];
+}
 
 // src/dom.js
 var SVG_NS = "http://www.w3.org/2000/svg";
@@ -346,7 +369,7 @@ function pad(bottom, top) {
 
 // src/chart.js
 var PLOT_HEIGHT = 320;
-var MIN_WIDTH = 500;
+var MIN_WIDTH = 320;
 var MARGIN = { top: 34, right: 26, bottom: 46, left: 62 };
 function computeLayout(width, startLr, endLr, lossDomain) {
   const left = MARGIN.left;
@@ -439,8 +462,12 @@ function createChart(container) {
       return ys.subarray(0, count);
     };
     const xView = xs.subarray(0, count);
-    rawPath.setAttribute("d", rangePath(decimateRange(xView, fill(series.rawLosses))));
-    rawPath.classList.toggle("lrw-raw--dense", count > layout.right - layout.left);
+    const spanned = count > 1 ? Math.min(layout.right - layout.left, Math.abs(xView[count - 1] - xView[0])) : 1;
+    const density = rawDensity(count, spanned);
+    const [rawXs, rawYs] = thin(xView, fill(series.rawLosses), density.stride);
+    rawPath.setAttribute("d", rangePath(decimateRange(rawXs, rawYs)));
+    rawPath.classList.toggle("lrw-raw--dense", density.dense);
+    rawPath.style.setProperty("stroke-opacity", String(Math.round(density.opacity * 100) / 100));
     curvePath.setAttribute("d", linePath(decimateLine(xView, fill(series.losses))));
   }
   function drawAxes(layout, hasPoints) {
@@ -976,7 +1003,7 @@ function createHandles(chart, callbacks) {
       setText(handle.label, text);
       shown.push({ which, x, text });
     }
-    placeLabels(shown, width, top - 10);
+    placeLabels2(shown, width, top - 10);
     const showBand = view.showLo && view.lo !== null && view.hi !== null;
     chart.band.setAttribute("visibility", showBand ? "visible" : "hidden");
     if (showBand && view.lo !== null && view.hi !== null) {
@@ -984,7 +1011,7 @@ function createHandles(chart, callbacks) {
       setAttributes(chart.band, { x: x0, y: top, width: Math.max(0, layout.x.toPx(view.hi) - x0), height: bottom - top });
     }
   }
-  function placeLabels(shown, width, y) {
+  function placeLabels2(shown, width, y) {
     const spans = {};
     for (const { which, x, text } of shown) {
       const labelWidth = text.length * LABEL_CHAR_PX;
@@ -1015,11 +1042,46 @@ function createHandles(chart, callbacks) {
   };
 }
 
+// src/labels.js
+var LABEL_HALF_HEIGHT = 7;
+var LABEL_LINE_PX = 14;
+var GAP = 9;
+var MAX_SHIFTS = 4;
+var overlaps = (a0, a1, b0, b1) => a0 < b1 && b0 < a1;
+function placeLabels(items, bounds) {
+  const boxes = items.map(({ x, y, radius }) => [x - radius, x + radius, y - radius, y + radius]);
+  const dotCount = boxes.length;
+  const free = (x0, x1, y) => x0 >= bounds.left && x1 <= bounds.right && y - LABEL_HALF_HEIGHT >= bounds.top && y + LABEL_HALF_HEIGHT <= bounds.bottom && !boxes.some(([a0, a1, b0, b1]) => overlaps(x0, x1, a0, a1) && overlaps(y - LABEL_HALF_HEIGHT, y + LABEL_HALF_HEIGHT, b0, b1));
+  return items.map(({ x, y, width }) => {
+    const rightX0 = x + GAP;
+    const leftX0 = x - GAP - width;
+    const sides = rightX0 + width <= bounds.right ? [rightX0, leftX0] : [leftX0, rightX0];
+    let place = null;
+    for (let shift = 0; shift <= MAX_SHIFTS && !place; shift++) {
+      const ys = shift === 0 ? [y] : [y + shift * LABEL_LINE_PX, y - shift * LABEL_LINE_PX];
+      for (const labelY of ys) {
+        const x0 = sides.find((candidate) => free(candidate, candidate + width, labelY));
+        if (x0 !== void 0) {
+          place = { x0, y: labelY };
+          break;
+        }
+      }
+    }
+    if (!place) {
+      let labelY = y;
+      const x0 = sides[0];
+      const labels = boxes.slice(dotCount);
+      while (labels.some(([a0, a1, b0, b1]) => overlaps(x0, x0 + width, a0, a1) && overlaps(labelY - LABEL_HALF_HEIGHT, labelY + LABEL_HALF_HEIGHT, b0, b1))) labelY += LABEL_LINE_PX;
+      place = { x0, y: labelY };
+    }
+    boxes.push([place.x0, place.x0 + width, place.y - LABEL_HALF_HEIGHT, place.y + LABEL_HALF_HEIGHT]);
+    return place;
+  });
+}
+
 // src/markers.js
 var DOT_RADIUS = 5;
 var DEFAULT_DOT_RADIUS = 6.5;
-var LABEL_GAP2 = 9;
-var LABEL_LINE_PX = 14;
 var LABEL_CHAR_PX2 = 6.4;
 function createMarkers(chart, tooltip, onSelect) {
   const markers = /* @__PURE__ */ new Map();
@@ -1093,9 +1155,8 @@ function createMarkers(chart, tooltip, onSelect) {
       markers.delete(name);
       if (tipFor === name) hideTip();
     }
-    const placed = [];
-    const ordered = [...specs].sort((a, b) => a.pointLr - b.pointLr);
-    for (const spec of ordered) {
+    const ordered = [...specs].sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.pointLr - b.pointLr);
+    const drawn = ordered.map((spec) => {
       let marker = markers.get(spec.name);
       if (!marker) {
         marker = { ...build(spec.name), spec, x: 0, y: 0 };
@@ -1104,28 +1165,27 @@ function createMarkers(chart, tooltip, onSelect) {
       marker.spec = spec;
       marker.group.style.setProperty("--lrw-marker", markerColor(spec.colorIndex));
       marker.group.classList.toggle("lrw-marker--default", spec.isDefault);
-      marker.dot.setAttribute("r", String(spec.isDefault ? DEFAULT_DOT_RADIUS : DOT_RADIUS));
-      const x = layout.x.toPx(spec.pointLr);
-      const y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
-      marker.x = x;
-      marker.y = y;
-      marker.group.setAttribute("transform", `translate(${x} ${y})`);
+      const radius = spec.isDefault ? DEFAULT_DOT_RADIUS : DOT_RADIUS;
+      marker.dot.setAttribute("r", String(radius));
+      marker.x = layout.x.toPx(spec.pointLr);
+      marker.y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
+      marker.group.setAttribute("transform", `translate(${marker.x} ${marker.y})`);
       const text = `${spec.name} ${formatLr(spec.lr)}`;
       setText(marker.label, text);
-      const labelWidth = text.length * LABEL_CHAR_PX2;
-      const onRight = x + LABEL_GAP2 + labelWidth <= layout.width - 2;
-      const x0 = onRight ? x + LABEL_GAP2 : x - LABEL_GAP2 - labelWidth;
-      let labelY = y;
-      while (placed.some(([a0, a1, b0, b1]) => x0 < a1 && x0 + labelWidth > a0 && labelY - 7 < b1 && labelY + 7 > b0)) {
-        labelY += LABEL_LINE_PX;
-      }
-      placed.push([x0, x0 + labelWidth, labelY - 7, labelY + 7]);
-      setAttributes(marker.label, { x: x0 - x, y: labelY - y, "dominant-baseline": "middle" });
       marker.group.setAttribute(
         "aria-label",
         `${spec.name} suggestion${spec.isDefault ? " (default)" : ""} ${formatLr(spec.lr, 3)}: ${spec.tip} Press Enter to move the hi handle here.`
       );
-    }
+      return { marker, item: { x: marker.x, y: marker.y, radius, width: text.length * LABEL_CHAR_PX2 } };
+    });
+    const places = placeLabels(
+      drawn.map(({ item }) => item),
+      { left: layout.left, right: layout.width - 2, top: layout.top, bottom: layout.bottom }
+    );
+    drawn.forEach(({ marker }, i) => setAttributes(
+      marker.label,
+      { x: places[i].x0 - marker.x, y: places[i].y - marker.y, "dominant-baseline": "middle" }
+    ));
     restack(specs);
     if (tipFor !== null) showTip(tipFor);
   }

@@ -22,6 +22,7 @@ import ipywidgets
 import numpy as np
 
 from lrwidget.train.plan import TRAINING_CALLS, GroupSummary, Phase, Plan, TrainingCall, TrainingCallName
+from lrwidget.widget.closing import close_descendants
 
 # Distinct in light and dark themes.
 GROUP_COLORS = ["#1f77b4", "#e6550d", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf"]
@@ -60,6 +61,8 @@ class SchedulePreview(ipywidgets.VBox):
         for control in (self.call_picker, self.epochs_input, self.freeze_epochs_input):
             control.observe(lambda _change: self.update(), names="value")
         self.phases: list[Phase[Any]] = []
+        self.training_groups: list[int] = []  # the groups drawn by training_lines, frozen_lines (in row order)
+        self.frozen_groups: list[int] = []
 
     def _build_figure(self) -> None:
         self.x_scale, self.y_scale = bqplot.LinearScale(), bqplot.LogScale()
@@ -77,16 +80,40 @@ class SchedulePreview(ipywidgets.VBox):
         self.phase_names = bqplot.Label(scales=scales, colors=[FROZEN_COLOR], default_size=11, align="start",
                                         x_offset=12, y_offset=-4)  # clear of the y axis tick labels
         # A mid grey reads in light and dark themes (bqplot's dark default colours axis titles orange).
-        x_axis = bqplot.Axis(scale=self.x_scale, label="training step", num_ticks=6, label_color=AXIS_LABEL_COLOR)
-        y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="learning rate", tick_format=".0e",
-                             label_offset="48px", label_color=AXIS_LABEL_COLOR)
+        self.x_axis = bqplot.Axis(scale=self.x_scale, label="training step", num_ticks=6,
+                                  label_color=AXIS_LABEL_COLOR)
+        # Explicit ticks (log_tick_values): bqplot's own on a log scale label every 1-2-5 step, ~20 in 240 px.
+        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="learning rate", tick_format=".0e",
+                                  label_offset="48px", label_color=AXIS_LABEL_COLOR)
         self.figure = bqplot.Figure(
-            marks=[self.frozen_lines, self.training_lines, self.phase_edges, self.phase_names],
-            axes=[x_axis, y_axis],
+            marks=[],
+            axes=[self.x_axis, self.y_axis],
             fig_margin={"top": 28, "bottom": 40, "left": 64, "right": 16},  # room for the top tick label
             layout=ipywidgets.Layout(width="100%", min_width="360px", height="240px", flex="1 1 480px"),
             title="",
         )
+        self._clear_figure()
+
+    def _clear_figure(self) -> None:
+        """The empty state: no marks, fixed domains and no ticks (an empty scale's default domain shows stray ticks)."""
+        with self.figure.hold_sync():
+            for mark in (self.training_lines, self.frozen_lines, self.phase_edges):
+                mark.x, mark.y = [], []
+            self.phase_names.x, self.phase_names.y, self.phase_names.text = [], [], []
+            self.figure.marks = []
+            # No axes either: bqplot treats empty tick_values as "choose them", which labelled 1e-6 … 1e+0 in
+            # 1-2-5 steps on an empty log scale (and a stray "-0.0062" on the x axis before the first layout).
+            self.figure.axes = []
+            self.x_scale.min, self.x_scale.max = 0.0, 1.0
+            self.y_scale.min, self.y_scale.max = 1e-6, 1.0
+
+    def close(self) -> None:
+        """Closes the panel and every part of its figure, including the marks and axes not shown right now."""
+        for part in (self.training_lines, self.frozen_lines, self.phase_edges, self.phase_names, self.x_axis,
+                     self.y_axis):
+            close_descendants(part)  # its scales, which it alone may reach while it is off the figure
+            part.close()
+        super().close()
 
     @property
     def call(self) -> TrainingCallName:
@@ -114,10 +141,7 @@ class SchedulePreview(ipywidgets.VBox):
         self.phases = []
         self.call_label.value = ""
         self.table.value = f'<div class="lrw-preview-note">{text}</div>'
-        with self.figure.hold_sync():
-            for mark in (self.training_lines, self.frozen_lines, self.phase_edges):
-                mark.x, mark.y = [], []
-            self.phase_names.x, self.phase_names.y, self.phase_names.text = [], [], []
+        self._clear_figure()
 
     def _draw(self, phases: Sequence[Phase[Any]]) -> None:
         lrs = np.concatenate([phase.lrs for phase in phases]) if phases else np.empty((0, len(self._groups)))
@@ -130,17 +154,80 @@ class SchedulePreview(ipywidgets.VBox):
         steps = shown
         training = np.where(trains, lrs, np.nan)[shown].T
         frozen = np.where(trains, np.nan, lrs)[shown].T
-        low, high = (float(np.nanmin(lrs)), float(np.nanmax(lrs))) if lrs.size else (1e-6, 1.0)
+        positive = lrs[lrs > 0]  # a log axis: zero learning rates (if any) are off the scale
+        if not positive.size:
+            self._clear_figure()
+            return
+        low, high = float(positive.min()), float(positive.max())
+        y_min, y_max = low / 1.5, high * 1.5
+        # A line with no finite point is left out: bqplot draws it as d="null", which the browser logs as an error.
+        # The training lines keep their group's colour; the frozen ones are all grey.
+        self.training_groups = [g for g in range(len(training)) if np.isfinite(training[g]).any()]
+        self.frozen_groups = [g for g in range(len(frozen)) if np.isfinite(frozen[g]).any()]
         with self.figure.hold_sync():
-            self.training_lines.x, self.training_lines.y = steps, training
-            self.frozen_lines.x, self.frozen_lines.y = steps, frozen
+            self.training_lines.x, self.training_lines.y = hold_last_point(steps, training[self.training_groups])
+            self.training_lines.colors = [GROUP_COLORS[g % len(GROUP_COLORS)] for g in self.training_groups]
+            self.training_lines.labels = [f"group {g}" for g in self.training_groups]
+            self.frozen_lines.x, self.frozen_lines.y = hold_last_point(steps, frozen[self.frozen_groups])
+            self.frozen_lines.opacities = [0.8] * len(self.frozen_groups)
             self.phase_edges.x = [[edge, edge] for edge in edges] or []
             self.phase_edges.y = [[low, high] for _ in edges] or []
             starts = [0, *edges] if phases else []
             self.phase_names.x, self.phase_names.y = starts, [high] * len(starts)
             self.phase_names.text = [f"{phase.name}: {phase.n_epoch} epoch{'s' * (phase.n_epoch != 1)}"
                                      for phase in phases]
-            self.y_scale.min, self.y_scale.max = low / 1.5, high * 1.5
+            self.x_scale.min, self.x_scale.max = 0.0, float(max(len(lrs) - 1, 1))
+            self.y_scale.min, self.y_scale.max = y_min, y_max
+            self.y_axis.tick_values = log_tick_values(y_min, y_max)
+            self.figure.axes = [self.x_axis, self.y_axis]
+            # Only marks with something to draw: bqplot draws an empty or all-NaN line as d="null" and logs an error.
+            self.figure.marks = [mark for mark, data in ((self.frozen_lines, frozen[self.frozen_groups]),
+                                                         (self.training_lines, training[self.training_groups]),
+                                                         (self.phase_edges, edges), (self.phase_names, starts))
+                                 if np.isfinite(np.asarray(data, dtype=float)).any()]
+
+
+def hold_last_point(steps: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row x and y where each row's trailing NaNs repeat its last finite point (rows need one finite value).
+
+    bqplot places each line's (hidden) label at its last point, and a NaN there gives ``translate(x,undefined)``,
+    which the browser logs as an error on every redraw. Repeating the last point draws nothing more.
+    """
+    xs = np.tile(np.asarray(steps, dtype=float), (len(rows), 1))
+    ys = np.array(rows, dtype=float)
+    for row in range(len(ys)):
+        last = int(np.flatnonzero(np.isfinite(ys[row]))[-1])
+        xs[row, last + 1:], ys[row, last + 1:] = xs[row, last], ys[row, last]
+    return xs, ys
+
+
+MAX_LOG_LABELS = 5  # the y axis is ~170 px tall: 5 labels leave ~35 px between them
+
+
+def log_tick_values(low: float, high: float, max_labels: int = MAX_LOG_LABELS) -> list[float]:
+    """The labelled ticks of a log axis over ``[low, high]``: powers of ten, at most one per decade.
+
+    A wide range labels every 2nd, 3rd, ... decade (always the multiples of that step, so a drag does not make the
+    labels hop), to keep at most ``max_labels``. A range holding fewer than two powers of ten gets two round values
+    instead (a power of ten first, then 5, 2, 3 × 10^k), so the axis always has a scale to read.
+
+    Raises:
+        ValueError: ``low`` or ``high`` is not a positive finite number, ``low > high``, or ``max_labels < 1``.
+    """
+    if not (0 < low <= high < math.inf) or max_labels < 1:
+        raise ValueError(f"log_tick_values needs 0 < low <= high < inf and max_labels >= 1; got low={low!r}, "
+                         f"high={high!r}, max_labels={max_labels!r}")
+    # A whisker of tolerance: 1e-3 computed as 0.0009999999 still counts as in range.
+    first, last = math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9)
+    decades = last - first + 1
+    if decades >= 2:
+        step = math.ceil(decades / max_labels)
+        return [10.0 ** k for k in range(first, last + 1) if k % step == 0]
+    # Under two decades: up to two labels from 1, 5, 2, 3 × 10^k in that order of preference (the plotted range is
+    # at least 2.25x wide and no gap between those values is wider than 2x, so there is always one).
+    inside = [(rank, 10.0 ** k * m) for k in range(first - 1, last + 1) for rank, m in enumerate((1, 5, 2, 3))
+              if low * (1 - 1e-9) <= 10.0 ** k * m <= high * (1 + 1e-9)]
+    return sorted(value for _, value in sorted(inside)[:min(2, max_labels)])
 
 
 MAX_DRAWN_STEPS = 1000
