@@ -20,37 +20,46 @@ from lrwidget.widget.publisher import RunPublisher
 RangeTestCall = Callable[[Callable[[RangeTestPoint], None], threading.Event], RangeTestResult]
 
 
-class RangeTestRun:
-    """Runs ``range_test(on_point, cancel)`` in a thread and publishes it from another.
+Lease = Callable[[threading.Thread], AbstractContextManager[Any]]
+
+
+class _Run:
+    """What every run holds: the test to run, the cancel event, the publisher, and the result once it ends.
 
     Args:
         range_test: runs the test; gets the point callback and the cancel event.
-        lease: entered in :meth:`start` (in the calling thread, so a busy model refuses at once) and exited by the
-            training thread after the test, restore included, has ended.
         publisher: writes the run's widget state.
         flush_interval_s: the publisher's period.
     """
 
-    def __init__(
-        self,
-        range_test: RangeTestCall,
-        lease: Callable[[threading.Thread], AbstractContextManager[Any]],
-        publisher: RunPublisher,
-        flush_interval_s: float,
-    ) -> None:
+    def __init__(self, range_test: RangeTestCall, publisher: RunPublisher, flush_interval_s: float) -> None:
         self.cancel = threading.Event()
         self.result: RangeTestResult | None = None
         self._range_test, self._publisher, self._interval = range_test, publisher, flush_interval_s
-        self._training_error: BaseException | None = None
-        self._trained = threading.Event()
-        self._training = threading.Thread(target=self._train, name="lrwidget-range-test", daemon=True)
-        self._publishing = threading.Thread(target=self._publish, name="lrwidget-publisher", daemon=True)
-        self._lease = lease(self._training)
 
     @property
     def exception(self) -> BaseException | None:
         """What ended the run with an error (the test's own, or a failure to publish it)."""
         return self._publisher.exception
+
+
+class RangeTestRun(_Run):
+    """Runs ``range_test(on_point, cancel)`` in a thread and publishes it from another.
+
+    Args:
+        range_test, publisher, flush_interval_s: see :class:`_Run`.
+        lease: entered in :meth:`start` (in the calling thread, so a busy model refuses at once) and exited by the
+            training thread after the test, restore included, has ended.
+    """
+
+    def __init__(self, range_test: RangeTestCall, lease: Lease, publisher: RunPublisher,
+                 flush_interval_s: float) -> None:
+        super().__init__(range_test, publisher, flush_interval_s)
+        self._training_error: BaseException | None = None
+        self._trained = threading.Event()
+        self._training = threading.Thread(target=self._train, name="lrwidget-range-test", daemon=True)
+        self._publishing = threading.Thread(target=self._publish, name="lrwidget-publisher", daemon=True)
+        self._lease = lease(self._training)
 
     def start(self) -> None:
         """Leases the model (raising :class:`~lrwidget.engine.busy.ModelBusyError` if it is busy), then starts.
@@ -121,7 +130,7 @@ class RangeTestRun:
         self._publisher.end(self.result, self._training_error or publishing_error)
 
 
-class ForegroundRun:
+class ForegroundRun(_Run):
     """Runs the test in the calling thread, publishing as it goes: for hosts that never show a thread's updates.
 
     Colab drops widget updates made from a background thread (colabtools issue 3373), so there the calling cell itself
@@ -135,27 +144,13 @@ class ForegroundRun:
         clock: seconds, monotonic; injectable for tests.
     """
 
-    def __init__(
-        self,
-        range_test: RangeTestCall,
-        lease: Callable[[threading.Thread], AbstractContextManager[Any]],
-        publisher: RunPublisher,
-        flush_interval_s: float,
-        interrupted: Callable[[], RangeTestResult],
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.cancel = threading.Event()
-        self.result: RangeTestResult | None = None
-        self._range_test, self._publisher, self._interval = range_test, publisher, flush_interval_s
+    def __init__(self, range_test: RangeTestCall, lease: Lease, publisher: RunPublisher, flush_interval_s: float,
+                 interrupted: Callable[[], RangeTestResult], clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(range_test, publisher, flush_interval_s)
         self._interrupted, self._clock = interrupted, clock
         self._owner = threading.current_thread()
         self._lease = lease(self._owner)
         self._running = False
-
-    @property
-    def exception(self) -> BaseException | None:
-        """What ended the run with an error (the test's own, or a failure to publish it)."""
-        return self._publisher.exception
 
     @property
     def alive(self) -> bool:
