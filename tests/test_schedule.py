@@ -16,7 +16,6 @@ from lrwidget.train.schedule import (
     fastai_offset_bound,
     lrs_per_group,
     make_one_cycle,
-    one_cycle_plan,
 )
 
 fastai_optimizer = pytest.importorskip("fastai.optimizer")
@@ -25,6 +24,11 @@ fastai_schedule = pytest.importorskip("fastai.callback.schedule")
 # fastai's combine_scheds keeps the phase boundaries in a float32 tensor and divides in float32, so its values
 # carry an absolute error of about slope * 1e-7 of the position; 1e-6 * lr_max covers that with room to spare.
 FASTAI_ATOL_PER_LR_MAX = 1e-6
+
+
+def one_cycle_plan(lr_maxes, total_steps, **cycle_args):
+    """The lr of each group at each step of a one-cycle schedule, as the Learner and the preview get it."""
+    return OneCycle(tuple(lr_maxes), total_steps, **cycle_args).lrs()
 
 
 def fine_tune_plan(epochs: int, *, n_groups: int, steps_per_epoch: int, **kwargs) -> Plan[OneCycle]:

@@ -349,3 +349,14 @@ def test_markers_are_computed_on_the_publisher_thread_only(monkeypatch):
     w.run()
     w.wait()
     assert threads == {"lrwidget-publisher"}
+
+
+def test_a_seed_set_in_another_cell_during_a_test_is_undone_when_it_ends():
+    # The README says so: the RNG restore puts back the state from before the test, whoever changed it meanwhile.
+    learn = slow_learner(0.01)
+    before = torch.get_rng_state()
+    w = LRWidget(learn, num_it=60, preview=None)
+    time.sleep(0.1)
+    torch.manual_seed(123)  # "another cell", while the test runs
+    w.wait()
+    assert torch.equal(torch.get_rng_state(), before)

@@ -5,7 +5,7 @@ Two jobs live here, both pure functions of their arguments so that a preview can
 * :func:`lrs_per_group` turns a float, a ``slice`` or a sequence into one learning rate per layer group, with
   fastai's ``Optimizer.set_hyper`` rules.
 * :func:`make_one_cycle` builds the one-cycle schedule on :class:`torch.optim.lr_scheduler.OneCycleLR`, and
-  :class:`OneCycle` / :func:`one_cycle_plan` run that *same* function on a throwaway optimizer to list the
+  :class:`OneCycle` runs that *same* function on a throwaway optimizer to list the
   learning rate every layer group gets at every step. The Learner trains from the same objects, so the preview
   and the training cannot drift apart. What a whole training call does (fastai's ``fine_tune`` recipe included)
   is :mod:`lrwidget.train.plan`.
@@ -255,19 +255,6 @@ def _simulate_one_cycle(lr_maxes: Sequence[float], total_steps: int, *, div: flo
         momentums[step_index] = [_momentum_of(group) for group in optimizer.param_groups]
         step_scheduler(scheduler, step_index + 1)
     return lrs, momentums
-
-
-def one_cycle_plan(
-    lr_maxes: Sequence[float],
-    total_steps: int,
-    *,
-    div: float = DEFAULT_DIV,
-    div_final: float = DEFAULT_DIV_FINAL,
-    pct_start: float = DEFAULT_PCT_START,
-    moms: Sequence[float] = DEFAULT_MOMS,
-) -> np.ndarray:
-    """The lr each group gets at each step of :func:`make_one_cycle`, as an array of shape [steps, groups]."""
-    return _simulate_one_cycle(lr_maxes, total_steps, div=div, div_final=div_final, pct_start=pct_start, moms=moms)[0]
 
 
 @dataclass(frozen=True)

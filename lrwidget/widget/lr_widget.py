@@ -10,13 +10,13 @@ from lrwidget.backends import TorchBackend, backend_for
 from lrwidget.engine.busy import ModelBusyError
 from lrwidget.engine.rangetest import CANCELLED, RangeTestResult, check_lr_range, check_num_it
 from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
-from lrwidget.train.plan import TRAINING_CALLS, Plan, TrainingCallName
 from lrwidget.train.schedule import FINE_TUNE_LR_MULT, check_count
 from lrwidget.widget.closing import close_descendants
 from lrwidget.widget.displaying import NotebookDisplay
 from lrwidget.widget.handoff import HandOff
 from lrwidget.widget.hosts import choose_run_mode, warn_if_updates_cannot_arrive
-from lrwidget.widget.preview import SchedulePreview, Throttle, preview_default
+from lrwidget.widget.preview import SchedulePreview, Throttle
+from lrwidget.widget.preview_controls import PreviewControls
 from lrwidget.widget.publisher import Markers, RunPublisher
 from lrwidget.widget.run import ForegroundRun, RangeTestRun
 from lrwidget.widget.static_picture import PictureDisplays
@@ -36,7 +36,7 @@ class RangeTestSettings(TypedDict):
     stop_div: bool
 
 
-class LRWidget(HandOff, NotebookDisplay, ipywidgets.VBox):
+class LRWidget(HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
     """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
 
     ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
@@ -334,65 +334,6 @@ class LRWidget(HandOff, NotebookDisplay, ipywidgets.VBox):
         if hi is None:
             raise RuntimeError("no learning rate picked yet: let the range test finish, or set w.lr_hi")
         return (hi if lo is None else lo), hi
-
-    # ----- the schedule preview ---------------------------------------------------------------------------------
-    def _preview_call(self, preview: str | None) -> str | None:
-        calls = self._backend.calls
-        if preview == "auto":
-            return preview_default(self._backend.n_groups, self._backend.frozen_groups) if calls else None
-        if preview is not None and preview not in TRAINING_CALLS:
-            raise ValueError(f"preview must be 'fine_tune', 'fit_one_cycle', 'auto' or None, got {preview!r}")
-        if preview is not None and preview not in calls:
-            raise ValueError(f"preview={preview!r} needs a learner with {preview}; {self._backend.kind} has none")
-        return preview
-
-    @property
-    def preview(self) -> str | None:
-        """The call the schedule preview shows (``"fine_tune"`` or ``"fit_one_cycle"``), or None without one."""
-        return self.schedule_preview.call if self.schedule_preview is not None else None
-
-    @preview.setter
-    def preview(self, call: str) -> None:
-        panel = self._preview_panel()
-        if call is None:
-            raise ValueError("the preview can show 'fine_tune' or 'fit_one_cycle'; for none, create the widget "
-                             "with preview=None")
-        panel.call_picker.value = self._preview_call(call)
-
-    @property
-    def preview_epochs(self) -> int:
-        """The epochs the preview assumes (``epochs`` of fine_tune, ``n_epoch`` of fit_one_cycle)."""
-        return int(self._preview_panel().epochs_input.value)
-
-    @preview_epochs.setter
-    def preview_epochs(self, epochs: int) -> None:
-        self._preview_panel().epochs_input.value = check_count(epochs, "preview_epochs")
-
-    @property
-    def preview_freeze_epochs(self) -> int:
-        """The ``freeze_epochs`` the fine_tune preview assumes."""
-        return int(self._preview_panel().freeze_epochs_input.value)
-
-    @preview_freeze_epochs.setter
-    def preview_freeze_epochs(self, epochs: int) -> None:
-        self._preview_panel().freeze_epochs_input.value = check_count(epochs, "preview_freeze_epochs")
-
-    def _handles_changed_preview(self, _change: dict[str, Any]) -> None:
-        # A drag streams values: redraw at most 10 times a second. A set from Python redraws at once.
-        if self.view.updating_from_view:
-            self._redraw_preview_during_drag()
-        else:
-            self._preview_panel().update()
-
-    def _preview_panel(self) -> SchedulePreview:
-        if self.schedule_preview is None:
-            raise RuntimeError("this LRWidget has no schedule preview (created with preview=None, or plain PyTorch)")
-        return self.schedule_preview
-
-    def _plan(self, call: TrainingCallName, epochs: int, freeze_epochs: int) -> Plan[Any]:
-        """What ``w.fine_tune``/``w.fit_one_cycle`` would run now, with the very arguments they would pass."""
-        kwargs = {"freeze_epochs": freeze_epochs} if call == "fine_tune" else {}
-        return self._backend.plan(self._training_call(call, epochs, kwargs))
 
 
 def _handle_value(value: Any, name: str) -> float:
