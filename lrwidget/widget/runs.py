@@ -43,6 +43,7 @@ from lrwidget.backends import Backend
 from lrwidget.engine.rangetest import CANCELLED, RangeTestResult
 from lrwidget.engine.result_io import PathLike, RunFileError, read_runs, runs_to_json, write_text
 from lrwidget.engine.run_record import Run, RunSettings, library_versions, now_utc
+from lrwidget.train.plan import TRAINING_CALLS
 from lrwidget.widget.no_learner import NO_LEARNER, NoLearnerError, SavedRunsBackend
 from lrwidget.widget.publisher import Markers, final_progress, saved_curve
 from lrwidget.widget.static_picture import PictureDisplays, view_svg
@@ -60,6 +61,8 @@ class _Kept:
     id: str
     run: Run
     color_index: int
+    #: the call its markers are computed for (the sweetspot differs for fine_tune), as when it was kept
+    planned_call: str | None
     handles: tuple[float | None, float | None] | None = None
 
 
@@ -131,7 +134,7 @@ class KeptRuns:
         if label is not None:
             runs = [dataclasses.replace(runs[0], label=label)]
         for run in runs:
-            self._keep(run)
+            self._keep(run, planned_call=_planned_call(run.settings))
         self._show(self._kept[-1])
         return self._kept[-1].run
 
@@ -163,11 +166,12 @@ class KeptRuns:
         raise TypeError("add_run takes a RangeTestResult, a Run, another LRWidget or the path of a JSON file, got "
                         f"{type(source).__name__}")
 
-    def _keep(self, run: Run, handles: tuple[float | None, float | None] | None = None) -> _Kept:
+    def _keep(self, run: Run, planned_call: str | None,
+              handles: tuple[float | None, float | None] | None = None) -> _Kept:
         """Adds ``run`` under a fresh id (its label made unique) and sends it to the view, without showing it."""
         self._ids += 1
         kept = _Kept(f"run-{self._ids}", dataclasses.replace(run, label=self._unique_label(run.label)),
-                     color_index=self._ids - 1, handles=handles)
+                     color_index=self._ids - 1, planned_call=planned_call, handles=handles)
         self._kept.append(kept)
         with self.view.hold_sync():
             self.view.runs = [*self.view.runs, _run_state(kept)]
@@ -191,10 +195,8 @@ class KeptRuns:
         if self.read_only:
             assert isinstance(self._backend, SavedRunsBackend)
             self._backend.n_groups = settings.n_groups or 1
-        planned = self.preview or (None if settings.frozen_groups is None else
-                                   "fine_tune" if settings.frozen_groups else "fit_one_cycle")
         curve = _curve_of(result)
-        markers = self._markers_for(curve, result.num_it, result.start_lr, result.end_lr, planned)
+        markers = self._markers_for(curve, result.num_it, result.start_lr, result.end_lr, kept.planned_call)
         with self.view.hold_sync(), self._handles_lock:
             self._setting_default_handles = True
             try:
@@ -277,7 +279,7 @@ class KeptRuns:
         if label is None:
             label = ("frozen" if settings.frozen_groups else "unfrozen") if (settings.n_groups or 1) > 1 else ""
         kept = self._keep(Run(result=result, label=label, settings=settings, ran_at=ran_at,
-                              versions=library_versions()))
+                              versions=library_versions()), planned_call=self.preview)
         self.view.selected_run = kept.id
 
     def _picture_curve(self) -> Curve:
@@ -295,7 +297,7 @@ class KeptRuns:
         self._ensure_idle("save")
         self._remember_handles(self.view.selected_run)
         hidden = set(self.view.hidden_runs)
-        views = [{"hidden": kept.id in hidden,
+        views = [{"hidden": kept.id in hidden, "planned_call": kept.planned_call,
                   **({} if kept.handles is None else {"lr_lo": kept.handles[0], "lr_hi": kept.handles[1]})}
                  for kept in self._kept]
         shown = self._kept_by_id(self.view.selected_run)
@@ -317,8 +319,8 @@ class KeptRuns:
                      num_it=max(shown.num_it, 1), stop_div=bool(shown.settings.stop_div), autostart=False,
                      preview=None, mode="background")
         widget.view.read_only = True
-        kept = [widget._keep(run, _saved_handles(run, view)) for run, view in zip(document.runs, document.views,
-                                                                                     strict=True)]
+        kept = [widget._keep(run, _saved_planned_call(run, view), _saved_handles(run, view))
+                for run, view in zip(document.runs, document.views, strict=True)]
         widget.view.hidden_runs = [k.id for k, view in zip(kept, document.views, strict=True) if view.get("hidden")]
         widget._show(kept[-1 if document.selected is None else document.selected])
         return widget
@@ -337,6 +339,16 @@ def _check_label(label: Any) -> str | None:
     if not isinstance(label, str) or not label.strip():
         raise ValueError(f"label must be a non-empty string, got {label!r}")
     return label
+
+
+def _planned_call(settings: RunSettings) -> str | None:
+    """The call a run's markers assume when nothing says otherwise: fine_tune for a frozen learner's run."""
+    return None if settings.frozen_groups is None else "fine_tune" if settings.frozen_groups else "fit_one_cycle"
+
+
+def _saved_planned_call(run: Run, view: dict[str, Any]) -> str | None:
+    planned = view.get("planned_call", _planned_call(run.settings))
+    return planned if planned in TRAINING_CALLS else None
 
 
 def _saved_handles(run: Run, view: dict[str, Any]) -> tuple[float | None, float | None] | None:
