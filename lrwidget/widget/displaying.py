@@ -6,7 +6,7 @@ from typing import Any
 from IPython import get_ipython
 
 from lrwidget.widget.static_picture import PictureDisplays, with_picture
-from lrwidget.widget.stream import PointStream
+from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import LRCurveView
 
 
@@ -50,4 +50,8 @@ class NotebookDisplay:
         """The widget view, plus an ``image/svg+xml`` picture of the curve and a ``text/plain`` summary."""
         # ipywidgets.Widget, next in the MRO of the widget this is mixed into, makes the bundle.
         bundle: dict[str, Any] | None = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-        return None if bundle is None else with_picture(bundle, self._stream.curve(), self.view)
+        return None if bundle is None else with_picture(bundle, self._picture_curve(), self.view)
+
+    def _picture_curve(self) -> Curve:
+        """The curve the static picture draws (the widget's runs may pick another than the stream's)."""
+        return self._stream.curve()
