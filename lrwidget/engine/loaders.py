@@ -33,12 +33,19 @@ def cycle_batches(train_dl: Iterable[Any], num_it: int, run_steps: int, accumula
     for a one-shot iterator that ran dry (``num_it`` as the user gave it, ``run_steps`` as the test runs it).
     """
     batches = _cycle(train_dl, num_it, run_steps, accumulation_steps)
-    return batches if accumulation_steps == 1 else _grouped(batches, accumulation_steps)
+    return batches if accumulation_steps == 1 else micro_batch_groups(batches, accumulation_steps)
 
 
-def _grouped(batches: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    while True:  # _cycle never ends: it raises ValueError when the loader runs dry
-        yield [next(batches) for _ in range(size)]
+def micro_batch_groups(batches: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of ``size`` consecutive batches: one optimizer step's micro-batches; the last list holds what is left."""
+    group: list[Any] = []
+    for batch in batches:
+        group.append(batch)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _cycle(train_dl: Iterable[Any], num_it: int, run_steps: int, accumulation_steps: int) -> Iterator[Any]:
