@@ -161,7 +161,9 @@ def main() -> None:
     notes = [f"bare bf16 loop / bare fp32 loop: {autocast_cost:.2f} (what autocast itself costs or saves on this CPU, "
              "for scale)"]
     if load is not None:
-        notes.append(f"other processes kept {load:.2f} of {os.cpu_count()} cores busy during the runs")
+        busy = ("; the machine was loaded by other jobs: read a ratio inside the A/A control's range over rounds "
+                "as no difference") if load > 0.25 else ""
+        notes.append(f"other processes kept {load:.2f} of {os.cpu_count()} cores busy during the runs{busy}")
     report = "\n\n".join([
         f"machine: {platform.machine()}, {args.device}; torch {torch.__version__}; 1 thread; "
         f"Python {platform.python_version()}. {datetime.date.today().isoformat()}, `{command}`.",
