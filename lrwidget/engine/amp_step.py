@@ -23,6 +23,7 @@ The skipped-step rule under a float16 GradScaler is :mod:`lrwidget.engine.precis
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 import torch
@@ -34,9 +35,10 @@ from lrwidget.engine.step import LossFunc, SupervisedStep, TrainStep, check_plai
 
 def check_accumulation_steps(accumulation_steps: Any) -> int:
     """``accumulation_steps`` as an int; a ValueError unless it is an integer >= 1."""
-    if isinstance(accumulation_steps, bool) or not isinstance(accumulation_steps, int) or accumulation_steps < 1:
+    if (isinstance(accumulation_steps, bool) or not isinstance(accumulation_steps, Integral)
+            or accumulation_steps < 1):
         raise ValueError(f"accumulation_steps must be an integer >= 1, got {accumulation_steps!r}")
-    return accumulation_steps
+    return int(accumulation_steps)
 
 
 def check_step_options(amp: Any, accumulation_steps: Any, step: Any) -> None:

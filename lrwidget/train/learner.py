@@ -104,7 +104,7 @@ class Learner(TrainingLoop):
             if len(loader) == 0:
                 raise ValueError(f"{name} is empty (len 0): there is nothing to train or validate on")
         check_amp(amp)
-        check_accumulation_steps(accumulation_steps)
+        check_accumulation_steps(accumulation_steps)  # before anything changes; kept as an int below
         metrics = tuple(metrics)
         for metric in metrics:
             if not callable(metric):
@@ -125,7 +125,7 @@ class Learner(TrainingLoop):
         self.train_bn = train_bn
         self.show_progress = show_progress
         self.amp = amp
-        self.accumulation_steps = accumulation_steps
+        self.accumulation_steps = check_accumulation_steps(accumulation_steps)
         self.scaler: torch.amp.GradScaler | None = None
         self.history: list[dict[str, Any]] = []
         self.n_frozen = 0
