@@ -3,10 +3,12 @@
 It holds a model, a training loader, a loss function and one optimizer whose param groups are the layer groups
 that a ``splitter`` defines, exactly as fastai's ``Learner`` does, so that ``slice`` learning rates,
 ``freeze``/``unfreeze`` and ``fine_tune`` mean what they mean in fastai. The schedules come from
-:mod:`lrwidget.train.plan` (so a preview draws exactly what training applies), the steps from
-:mod:`lrwidget.engine.step` and the range test from :mod:`lrwidget.engine.rangetest`.
+:mod:`lrwidget.train.plan` (so a preview draws exactly what training applies), the layer groups from
+:mod:`lrwidget.train.groups`, the training loop and validation from :mod:`lrwidget.train.loop`, the steps (plain,
+mixed precision, accumulating) from :mod:`lrwidget.engine.amp_step` and the range test from
+:mod:`lrwidget.engine.rangetest`.
 
-The ``train_loss`` reported per epoch is fastai's: the debiased exponential moving average of the batch losses
+The ``train_loss`` reported per epoch is fastai's: the debiased exponential moving average of the step losses
 (beta 0.98), reset at the start of each ``fit``, read at the end of the epoch. ``valid_loss`` and the metrics are
 averages over the validation batches, weighted by batch size.
 """
