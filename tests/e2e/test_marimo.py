@@ -5,6 +5,7 @@ through ``mo.ui.anywidget(w.view)``. The tests run in file order on one page (on
 and a cell shows Python's picked LRs; the markers and handles draw; a drag of the hi handle reaches Python and
 re-runs that cell; a second run, started from the page, streams live from the background thread; and the
 fine_tune button trains with the dragged LRs. A second server in marimo's dark theme gives the dark screenshot.
+One test needs no browser: marimo formats a bare ``w`` as the live view.
 """
 from __future__ import annotations
 
@@ -112,6 +113,26 @@ def test_no_page_errors(app: MarimoAppPage) -> None:
 
 def test_screenshot_light(app: MarimoAppPage, screenshot_dir: Path) -> None:
     app.screenshot(screenshot_dir / "marimo_light.png")
+
+
+def test_marimo_shows_a_bare_widget_as_its_live_view() -> None:
+    # A cell ending in `w` must show the live curve view (an anywidget, which marimo draws), not the LRWidget's
+    # ipywidgets box, which marimo cannot draw (marimo issue 5099) and would show as a static picture frozen at the
+    # moment the cell ran.
+    require_marimo()
+    from marimo._output.formatting import try_format
+
+    from lrwidget import LRWidget
+    from tests.learner_helpers import make_learner
+
+    w = LRWidget(make_learner(), autostart=False)
+    try:
+        shown = try_format(w)
+        assert shown.traceback is None, shown.traceback
+        assert shown.mimetype == "text/html" and "<marimo-anywidget" in shown.data, shown.data[:200]
+        assert w.view.model_id in shown.data, "marimo shows another model than the curve view"
+    finally:
+        w.close()
 
 
 def test_dark_theme(browser_context: Any, tmp_path_factory: pytest.TempPathFactory, screenshot_dir: Path) -> None:
