@@ -123,7 +123,8 @@ def test_marimo_shows_a_bare_widget_as_its_live_view() -> None:
     from marimo._output.formatting import try_format
 
     from lrwidget import LRWidget
-    from tests.learner_helpers import make_learner
+
+    from ..learner_helpers import make_learner
 
     w = LRWidget(make_learner(), autostart=False)
     try:
