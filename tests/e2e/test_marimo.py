@@ -3,9 +3,9 @@
 marimo draws anywidgets natively (not classic ipywidgets such as the bqplot preview), so the app shows the curve view
 through ``mo.ui.anywidget(w.view)``. The tests run in file order on one page (one session): the first range test ends
 and a cell shows Python's picked LRs; the markers and handles draw; a drag of the hi handle reaches Python and
-re-runs that cell; a second run, started from the page, streams live from the background thread; and the
-fine_tune button trains with the dragged LRs. A second server in marimo's dark theme gives the dark screenshot.
-One test needs no browser: marimo formats a bare ``w`` as the live view.
+re-runs that cell; a second run, started from the page, streams live from the background thread; a third is stopped
+from the page; and the fine_tune button trains with the dragged LRs. A second server, in marimo's dark theme, gives
+the dark screenshot. One test needs no browser: marimo formats a bare ``w`` as the live view.
 """
 from __future__ import annotations
 
@@ -98,6 +98,16 @@ def test_a_run_started_from_the_page_streams_live(app: MarimoAppPage) -> None:
     growing = sorted({count for count in counts if 0 < count < final})
     assert len(growing) >= 3, f"the curve did not grow live: counts while running {counts}, final {final}"
     assert counts == sorted(counts), f"the point count went back while running: {counts}"
+
+
+def test_stop_from_the_page_ends_the_run(app: MarimoAppPage) -> None:
+    # The kernel stays idle during a run (the app waits for the test in a mo.Thread), so the Stop button answers.
+    lo, hi = app.handle_lr("lo"), app.handle_lr("hi")
+    app.root.locator('[data-lrw-action="run"]').click()
+    app.wait_for_status("running", timeout_s=30)
+    app.root.locator('[data-lrw-action="stop"]').click()
+    assert app.wait_for_status("stopped", "done", timeout_s=60) == "stopped"
+    assert (app.handle_lr("lo"), app.handle_lr("hi")) == (lo, hi), "a stopped run moved the dragged handles"
 
 
 def test_fine_tune_trains_with_the_dragged_lrs(app: MarimoAppPage) -> None:
