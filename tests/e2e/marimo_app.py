@@ -39,6 +39,24 @@ def poll(condition: Callable[[], Any], timeout_s: float, message: str, interval_
         time.sleep(interval_s)
 
 
+def assert_grew_live(trace: list[tuple[str, str]]) -> None:
+    """The view drew several point counts between its first and its last point while the status was ``running``.
+
+    The view writes its point count after every delta it draws: several counts in between mean the curve grew on
+    the page as the test ran, not all at once at the end.
+    """
+    statuses = [value for name, value in trace if name == "data-lrw-status"]
+    assert statuses[:1] == ["running"] and statuses[-1] in ("done", "stopped"), statuses
+    running_until = next(i for i, (name, value) in enumerate(trace) if name == "data-lrw-status" and value != "running")
+    counts = [int(value) for name, value in trace[:running_until] if name == "data-lrw-point-count"]
+    final = max(int(value) for name, value in trace if name == "data-lrw-point-count")
+    if 0 in counts:  # a redraw for the status change can come before the reset message drops the last run's points
+        counts = counts[counts.index(0):]
+    growing = sorted({count for count in counts if 0 < count < final})
+    assert len(growing) >= 3, f"the curve did not grow live: counts while running {counts}, final {final}"
+    assert counts == sorted(counts), f"the point count went back while running: {counts}"
+
+
 class MarimoAppPage:
     """The app in ``page`` (Playwright ``Page``), opened at ``url``; uncaught page errors land in ``page_errors``."""
 
