@@ -45,8 +45,11 @@ def _(DataLoader, Learner, TensorDataset, mo, nn, time, torch):
     _train_dl = DataLoader(TensorDataset(_features, _labels), batch_size=32, shuffle=True,
                            generator=torch.Generator().manual_seed(0))
     _valid_dl = DataLoader(TensorDataset(_features[:512], _labels[:512]), batch_size=256)
-    # Two layer groups, body then head, so that lo and hi both mean something.
-    _model = nn.Sequential(nn.Sequential(nn.Linear(8, 64), nn.ReLU()), nn.Linear(64, 3))
+    # Two layer groups, body then head, so that lo and hi both mean something. Seeded weights, the same curve every
+    # time; fork_rng leaves the global RNG alone (under `marimo run`, every page's session shares the process).
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        _model = nn.Sequential(nn.Sequential(nn.Linear(8, 64), nn.ReLU()), nn.Linear(64, 3))
     _step_delay_s = float(mo.cli_args().get("step-delay") or 0)
 
     def _loss(prediction, target):

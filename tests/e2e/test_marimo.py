@@ -96,6 +96,11 @@ def test_a_run_started_from_the_page_streams_live(app: MarimoAppPage) -> None:
     assert_grew_live(trace)
 
 
+def test_screenshot_light(app: MarimoAppPage, screenshot_dir: Path) -> None:
+    # After the page-started run: a whole curve, the dragged handles, and the cell that followed them.
+    app.screenshot(screenshot_dir / "marimo_light.png")
+
+
 def test_stop_from_the_page_ends_the_run(app: MarimoAppPage) -> None:
     # The kernel stays idle during a run (the app waits for the test in a mo.Thread), so the Stop button answers.
     lo, hi = app.handle_lr("lo"), app.handle_lr("hi")
@@ -115,10 +120,6 @@ def test_fine_tune_trains_with_the_dragged_lrs(app: MarimoAppPage) -> None:
 
 def test_no_page_errors(app: MarimoAppPage) -> None:
     assert app.page_errors == []
-
-
-def test_screenshot_light(app: MarimoAppPage, screenshot_dir: Path) -> None:
-    app.screenshot(screenshot_dir / "marimo_light.png")
 
 
 def test_marimo_shows_a_bare_widget_as_its_live_view() -> None:
