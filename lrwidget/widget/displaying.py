@@ -41,6 +41,14 @@ class NotebookDisplay:
             return
         self._pictures.display()
 
+    def _display_(self) -> LRCurveView:
+        """What marimo shows for the widget: the live curve view (its display protocol, which only marimo calls).
+
+        marimo draws anywidgets but not classic ipywidgets such as the bqplot preview (marimo issue 5099); the whole
+        widget would show only its static picture there, frozen at the moment the cell ran.
+        """
+        return self.view
+
     def _bundle_now(self) -> dict[str, Any]:
         # A closed widget: ipywidgets sets _repr_mimebundle_ to None, and only its repr is left to show.
         bundle = self._repr_mimebundle_() if callable(self._repr_mimebundle_) else None
