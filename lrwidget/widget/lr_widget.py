@@ -136,14 +136,17 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
             self.run()
 
     @classmethod
-    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, **kwargs: Any) -> LRWidget:
+    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, *, amp: Any = False,
+                   accumulation_steps: int = 1, **kwargs: Any) -> LRWidget:
         """An LRWidget over plain PyTorch (the torch-lr-finder user's setup).
 
-        Each param group of ``optimizer`` is a layer group. ``kwargs`` are LRWidget's range-test settings
-        (``start_lr``, ``end_lr``, ``num_it``, ``stop_div``, ``autostart``). Use :meth:`apply_to` to hand the picked
-        LRs to the optimizer.
+        Each param group of ``optimizer`` is a layer group. ``amp`` and ``accumulation_steps`` are the training
+        step's, as in :func:`lrwidget.range_test`. ``kwargs`` are LRWidget's range-test settings (``start_lr``,
+        ``end_lr``, ``num_it``, ``stop_div``, ``autostart``). Use :meth:`apply_to` to hand the picked LRs to the
+        optimizer.
         """
-        return cls(TorchBackend(model, optimizer, loss_func, train_dl), **kwargs)
+        backend = TorchBackend(model, optimizer, loss_func, train_dl, amp=amp, accumulation_steps=accumulation_steps)
+        return cls(backend, **kwargs)
 
     # ----- state -----------------------------------------------------------------------------------------------
     @property
