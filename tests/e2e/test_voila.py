@@ -157,6 +157,11 @@ def test_the_dashboard_hides_the_code(finished: WidgetProbe) -> None:
     assert page.locator(".jp-OutputArea-output").count() >= 2, "the dashboard shows no outputs"
 
 
+def test_the_reopened_notebook_picture_stays_hidden_beside_the_live_widget(finished: WidgetProbe) -> None:
+    pictures = finished.page.locator(".lrw-reopened-picture")
+    assert pictures.count() == 1 and not pictures.is_visible()
+
+
 def test_screenshot_light_theme(finished: WidgetProbe, screenshot_dir: Path) -> None:
     path = screenshot_dashboard(finished, screenshot_dir / "lrwidget-voila-light.png")
     assert path.stat().st_size > 5_000
