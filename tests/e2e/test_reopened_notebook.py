@@ -1,4 +1,5 @@
-"""A notebook saved with a finished LRWidget and reopened without its kernel, in JupyterLab with default settings.
+"""A notebook saved with a finished LRWidget and reopened without its kernel, in JupyterLab 4 and Notebook 7 with their
+default settings.
 
 JupyterLab does not save widget state by default ("save widget state" is off), so a reopened notebook has no widget
 model to render: jupyterlab_widgets shows "Error displaying widget: model not found" and never falls back to another
@@ -57,10 +58,11 @@ def finished_curve_drawn(svg: ET.Element) -> bool:
     return any(True for _ in lines) and len(handles) == 2
 
 
-@pytest.fixture(scope="module")
-def lab(browser_context: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[JupyterServer, WidgetProbe]]:
-    """JupyterLab with its default settings and the widget notebook, its range test finished."""
-    with running_server(tmp_path_factory.mktemp("jupyter-lab-reopen"), "lab") as server, \
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def lab(request: pytest.FixtureRequest, browser_context: Any, tmp_path_factory: pytest.TempPathFactory
+        ) -> Iterator[tuple[JupyterServer, WidgetProbe]]:
+    """JupyterLab 4 or Notebook 7, with default settings, and the widget notebook, its range test finished."""
+    with running_server(tmp_path_factory.mktemp(f"jupyter-{request.param}-reopen"), request.param) as server, \
             widget_page(browser_context, server, NOTEBOOK, num_it=100) as probe:
         probe.wait_for_status("done", timeout_s=120)
         probe.notebook.execute("w.wait(60)")
@@ -139,7 +141,8 @@ def test_the_reopened_notebook_shows_the_picture_and_no_error(reopened: Any, lab
     assert "model not found" not in probe.page.locator(".jp-Notebook").inner_text()
     assert reopened.locator("[data-lrw-root]").count() == 0
     probe.page.mouse.move(1, 1)
-    reopened.locator(".jp-Cell-outputWrapper").screenshot(path=str(screenshot_dir / "lrwidget-reopened-lab.png"))
+    name = "lab" if lab[0].app == "lab" else "notebook7"
+    reopened.locator(".jp-Cell-outputWrapper").screenshot(path=str(screenshot_dir / f"lrwidget-reopened-{name}.png"))
 
 
 def test_default_settings_do_not_save_widget_state(saved: list[dict[str, Any]], lab: tuple[JupyterServer, WidgetProbe]
