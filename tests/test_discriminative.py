@@ -49,7 +49,8 @@ SPECS = {
     "list": ([1e-9, 1e-8, 1e-7], [1e-2, 1e-1, 1.0]),
     "tuple": ((1e-9, 1e-8, 1e-7), (1e-2, 1e-1, 1.0)),
     "numpy": (np.array([1e-9, 1e-8, 1e-7]), np.array([1e-2, 1e-1, 1.0])),
-    "tensor": (torch.tensor([1e-9, 1e-8, 1e-7], dtype=torch.float64), torch.tensor([1e-2, 1e-1, 1.0], dtype=torch.float64)),
+    "tensor": (torch.tensor([1e-9, 1e-8, 1e-7], dtype=torch.float64),
+               torch.tensor([1e-2, 1e-1, 1.0], dtype=torch.float64)),
     "slice": (slice(1e-9, 1e-7), slice(1e-2, 1.0)),
     "slice-stop-only": (slice(None, 1e-7), slice(None, 1.0)),
 }
