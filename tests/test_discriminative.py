@@ -216,3 +216,19 @@ def test_fastai_own_lr_find_crashes_on_a_list_and_a_slice(tmp_path):
         learn.lr_find(start_lr=[1e-9, 1e-8, 1e-7], end_lr=[1e-2, 1e-1, 1.0], num_it=6, show_plot=False)
     with pytest.raises(TypeError, match="'slice' object is not iterable"):
         learn.lr_find(start_lr=slice(1e-9, 1e-7), end_lr=slice(1e-2, 1.0), num_it=6, show_plot=False)
+
+
+def test_fastai_widget_hands_each_group_its_tested_ratio(tmp_path):
+    from lrwidget import LRWidget
+
+    learn = fastai_learner(tmp_path)
+    w = LRWidget(learn, num_it=30, preview=None, start_lr=slice(1e-9, 1e-7), end_lr=slice(1e-1, 10.0))
+    w.wait()
+    assert w.view.group_lr_ratios == pytest.approx([0.01, 0.1, 1.0])
+    w.lr_hi = 1e-2
+    recorder = RecordGroupLRs()
+    with learn.added_cbs(recorder), learn.no_bar(), learn.no_logging():
+        w.fit_one_cycle(1)
+    peaks = np.array(recorder.recorded).max(axis=0)
+    assert peaks / peaks[-1] == pytest.approx([0.01, 0.1, 1.0], rel=1e-9)
+    assert peaks[-1] == pytest.approx(1e-2, rel=0.05)
