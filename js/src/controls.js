@@ -41,17 +41,17 @@ export function createControls(root, callbacks) {
   stopButton.textContent = "Stop";
   const statusLine = htmlElement("span", { class: "lrw-status-line", "data-lrw-progress": "", "aria-live": "polite" },
     toolbar);
+  // After a discriminative range test: which layer group's LR the x axis reads in (the curve records the last's).
+  const groupPicker = htmlElement("label", { class: "lrw-group-picker", title:
+    "Every layer group ran at a fixed ratio to the last one: read the x axis in the LR of another group" }, toolbar);
+  htmlElement("span", { class: "lrw-toggles-title" }, groupPicker).textContent = "x axis";
+  const groupSelect = htmlElement("select", { class: "lrw-group-select", "data-lrw-group-select": "" }, groupPicker);
+  groupPicker.hidden = true;
   // The marker toggles double as the legend; they live under the plot (the caller places them), on a row of their
   // own, so a growing progress line never pushes them around.
   const toggles = htmlElement("div", { class: "lrw-toggles", role: "group", "aria-label": "suggestion markers" });
   htmlElement("span", { class: "lrw-toggles-title" }, toggles).textContent = "markers";
   const toggleList = htmlElement("span", { class: "lrw-toggle-list" }, toggles);
-  // After a discriminative range test: which layer group's LR the x axis reads in (the curve records the last's).
-  const groupPicker = htmlElement("label", { class: "lrw-group-picker", title:
-    "Every layer group ran at a fixed ratio to the last one: read the x axis in the LR of another group" }, toggles);
-  htmlElement("span", { class: "lrw-toggles-title" }, groupPicker).textContent = "x axis";
-  const groupSelect = htmlElement("select", { class: "lrw-group-select", "data-lrw-group-select": "" }, groupPicker);
-  groupPicker.hidden = true;
   let groupKey = "";
   const errorBox = htmlElement("div", { class: "lrw-error", role: "alert", "data-lrw-error": "" }, root);
   errorBox.hidden = true;

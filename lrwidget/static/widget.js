@@ -680,13 +680,13 @@ function createControls(root, callbacks) {
     { class: "lrw-status-line", "data-lrw-progress": "", "aria-live": "polite" },
     toolbar
   );
-  const toggles = htmlElement("div", { class: "lrw-toggles", role: "group", "aria-label": "suggestion markers" });
-  htmlElement("span", { class: "lrw-toggles-title" }, toggles).textContent = "markers";
-  const toggleList = htmlElement("span", { class: "lrw-toggle-list" }, toggles);
-  const groupPicker = htmlElement("label", { class: "lrw-group-picker", title: "Every layer group ran at a fixed ratio to the last one: read the x axis in the LR of another group" }, toggles);
+  const groupPicker = htmlElement("label", { class: "lrw-group-picker", title: "Every layer group ran at a fixed ratio to the last one: read the x axis in the LR of another group" }, toolbar);
   htmlElement("span", { class: "lrw-toggles-title" }, groupPicker).textContent = "x axis";
   const groupSelect = htmlElement("select", { class: "lrw-group-select", "data-lrw-group-select": "" }, groupPicker);
   groupPicker.hidden = true;
+  const toggles = htmlElement("div", { class: "lrw-toggles", role: "group", "aria-label": "suggestion markers" });
+  htmlElement("span", { class: "lrw-toggles-title" }, toggles).textContent = "markers";
+  const toggleList = htmlElement("span", { class: "lrw-toggle-list" }, toggles);
   let groupKey = "";
   const errorBox = htmlElement("div", { class: "lrw-error", role: "alert", "data-lrw-error": "" }, root);
   errorBox.hidden = true;
