@@ -232,3 +232,18 @@ def test_fastai_widget_hands_each_group_its_tested_ratio(tmp_path):
     peaks = np.array(recorder.recorded).max(axis=0)
     assert peaks / peaks[-1] == pytest.approx([0.01, 0.1, 1.0], rel=1e-9)
     assert peaks[-1] == pytest.approx(1e-2, rel=0.05)
+
+
+def test_tensor_lrs_are_filled_per_group_in_place():
+    """Capturable/fused optimizers keep lr as a tensor: each group's own tensor gets its own LR, and stays itself."""
+    model, _ = three_groups()
+    optimizer = torch.optim.Adam([{"params": model[i].parameters(), "lr": torch.tensor(0.01)} for i in (0, 2, 4)])
+    tensors = [group["lr"] for group in optimizer.param_groups]
+    seen: list[list[float]] = []
+    optimizer.register_step_pre_hook(lambda opt, args, kw: seen.append([float(g["lr"]) for g in opt.param_groups]))
+    range_test(model, optimizer, nn.functional.mse_loss, loader(), start_lr=[1e-9, 1e-8, 1e-7],
+               end_lr=[1e-2, 1e-1, 1.0], num_it=8)
+    assert all(group["lr"] is t for group, t in zip(optimizer.param_groups, tensors, strict=True))  # same objects
+    assert all(float(t) == pytest.approx(0.01) for t in tensors)
+    assert seen[3] == pytest.approx([lo * (hi / lo) ** (3 / 8) for lo, hi in ((1e-9, 1e-2), (1e-8, 1e-1), (1e-7, 1.0))],
+                                    rel=1e-6)  # float32 tensors
