@@ -109,7 +109,7 @@ BAD_RANGES = {
     "nan-entry": ([1e-9, math.nan, 1e-7], [1e-2, 1e-1, 1.0], r"start_lr\[1\] must be a finite number > 0, got nan"),
     "inf-entry": (slice(1e-9, 1e-7), np.array([1e-2, 1e-1, math.inf]), r"end_lr\[2\] must be a finite number > 0"),
     "start-above-end": ([1e-9, 1e-8, 1e-7], [1e-2, 1e-9, 1.0],
-                        r"in param group 1: start_lr\[1\]=1e-08 >= end_lr\[1\]=1e-09"),
+                        r"below end_lr in param group 1, got start_lr\[1\]=1e-08 >= end_lr\[1\]=1e-09"),
     "ratios-differ": ([1e-9, 1e-8, 1e-7], [1e-1, 1e-1, 1.0], "must keep the same ratios between param groups"),
     "one-side-per-group": (1e-7, slice(1e-3, 1.0), "must keep the same ratios between param groups"),
     "slice-with-step": (slice(1e-9, 1e-7, 2), slice(1e-2, 1.0), "without a step"),
@@ -129,6 +129,13 @@ def test_bad_per_group_ranges_are_refused_before_anything_changes(case):
     assert all(torch.equal(a, b) for a, b in zip(weights, model.state_dict().values(), strict=True))
     assert [g["lr"] for g in optimizer.param_groups] == [0.01, 0.02, 0.03]
     assert torch.equal(rng, torch.get_rng_state())
+
+
+def test_one_range_for_every_group_keeps_the_plain_messages():
+    with pytest.raises(ValueError, match=r"^start_lr must be below end_lr, got start_lr=1.0 >= end_lr=0.5$"):
+        check_lr_range(1.0, 0.5, n_groups=3)
+    with pytest.raises(ValueError, match=r"^end_lr / start_lr must be a finite number, got 1e\+300 / 1e-300 = inf"):
+        check_lr_range(1e-300, 1e300, n_groups=3)
 
 
 def test_the_check_names_what_is_expected_and_accepts_one_value_for_all_groups():

@@ -96,16 +96,18 @@ def group_lr_range(start_lr: Any, end_lr: Any, n_groups: int | None) -> GroupLRR
     ends, given_ends = _per_group(end_lr, "end_lr", n, n_groups is not None)
     if len(starts) != len(ends):
         raise ValueError(f"start_lr has {len(starts)} values but end_lr has {len(ends)}: give one per param group")
+    # One value for every group (a number, or equal values): the messages need not name a group.
+    one_range = len(set(starts)) == 1 and len(set(ends)) == 1
     for group, (start, end) in enumerate(zip(given_starts, given_ends, strict=True)):
-        where = f"start_lr={start!r} >= end_lr={end!r}" if len(starts) == 1 else (
-            f"in param group {group}: start_lr[{group}]={start!r} >= end_lr[{group}]={end!r}")
+        in_group = "" if one_range else f" in param group {group}"
+        named = (f"start_lr={start!r} >= end_lr={end!r}" if one_range else
+                 f"start_lr[{group}]={start!r} >= end_lr[{group}]={end!r}")
         if starts[group] >= ends[group]:
-            raise ValueError(f"start_lr must be below end_lr, got {where}")
+            raise ValueError(f"start_lr must be below end_lr{in_group}, got {named}")
         ratio = ends[group] / starts[group]
         if not math.isfinite(ratio):
-            raise ValueError(f"end_lr / start_lr must be a finite number, got {end!r} / {start!r} = {ratio}"
-                             f"{'' if len(starts) == 1 else f' in param group {group}'}: the schedule's LRs would "
-                             "overflow to inf; narrow the range")
+            raise ValueError(f"end_lr / start_lr must be a finite number{in_group}, got {end!r} / {start!r} = {ratio}: "
+                             "the schedule's LRs would overflow to inf; narrow the range")
     start_ratios = [start / starts[-1] for start in starts]
     end_ratios = [end / ends[-1] for end in ends]
     if not all(math.isclose(a, b, rel_tol=RATIO_TOLERANCE) for a, b in zip(start_ratios, end_ratios, strict=True)):
