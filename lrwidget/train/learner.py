@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from lrwidget.engine import busy
-from lrwidget.engine.rangetest import RangeTestResult, range_test
+from lrwidget.engine.rangetest import LRSpec, RangeTestResult, range_test
 from lrwidget.engine.smoothing import LossSmoother
 from lrwidget.engine.step import LossFunc, SupervisedStep, compute_loss, model_device
 from lrwidget.suggest import SuggestedLRs, valley
@@ -245,8 +245,8 @@ class Learner:
     @busy.uses_model("learn.lr_find()")
     def lr_find(
         self,
-        start_lr: float = 1e-7,
-        end_lr: float = 10,
+        start_lr: LRSpec = 1e-7,
+        end_lr: LRSpec = 10,
         num_it: int = 100,
         stop_div: bool = True,
         suggest_funcs: Sequence[Callable[..., Any]] = (valley,),
