@@ -228,7 +228,8 @@ def _loss_value(loss: torch.Tensor) -> float:
 
 def _set_lr(optimizer: torch.optim.Optimizer, lr: float, group_lrs: list[float] | None = None) -> None:
     """Every param group gets ``lr``, or its own from ``group_lrs`` (a discriminative test)."""
-    for group, group_lr in zip(optimizer.param_groups, group_lrs or [lr] * len(optimizer.param_groups), strict=True):
+    for index, group in enumerate(optimizer.param_groups):
+        group_lr = lr if group_lrs is None else group_lrs[index]
         if isinstance(group["lr"], torch.Tensor):
             group["lr"].fill_(group_lr)  # capturable/fused optimizers keep lr as a tensor that must stay the object
         else:
