@@ -1,0 +1,129 @@
+"""The range test under DDP: two gloo processes on the CPU step, record, stop and restore together.
+
+Both ranks run every scenario of :mod:`tests.ddp_scenarios` in one pair of processes (torch is imported once per
+rank); the tests below read what each rank wrote. A hang fails the fixture after ``TIMEOUT_S`` instead of hanging CI.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import ddp_scenarios
+from tests.ddp_scenarios import CANCEL_AFTER, NAN_BATCH, SCENARIOS, WORLD_SIZE
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT_S = 120  # a whole run takes a few seconds; a rank left waiting in a collective would wait for ever
+CURVE = ("lrs", "losses", "raw_losses", "stop_reason")
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """What each rank saw, from two processes in one gloo group."""
+    folder = tmp_path_factory.mktemp("ddp")
+    outputs = [folder / f"rank{rank}.json" for rank in range(WORLD_SIZE)]
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "tests.ddp_scenarios", str(rank), str(WORLD_SIZE),
+                          str(folder / "rendezvous"), str(outputs[rank])],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for rank in range(WORLD_SIZE)
+    ]
+    deadline = time.monotonic() + TIMEOUT_S
+    try:
+        while any(process.poll() is None for process in processes):
+            failed = [process for process in processes if process.returncode not in (None, 0)]
+            if failed or time.monotonic() > deadline:
+                break  # one rank failed (the other may wait on it for ever) or both hang
+            time.sleep(0.05)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    logs = [process.communicate()[0] for process in processes]
+    report = "\n".join(f"--- rank {rank} (exit {process.returncode}):\n{log[-3000:]}"
+                       for rank, (process, log) in enumerate(zip(processes, logs, strict=True)))
+    if any(process.returncode != 0 for process in processes):
+        pytest.fail(f"the DDP ranks did not all finish within {TIMEOUT_S} s:\n{report}")
+    return [json.loads(output.read_text()) for output in outputs]
+
+
+def _same(first: Any, second: Any) -> bool:
+    """Exact equality, with NaN equal to NaN."""
+    if isinstance(first, list) and isinstance(second, list):
+        return len(first) == len(second) and all(_same(a, b) for a, b in zip(first, second, strict=True))
+    if isinstance(first, float) and isinstance(second, float) and math.isnan(first) and math.isnan(second):
+        return True
+    return bool(first == second)
+
+
+def _close(expected: list[float], actual: list[float]) -> bool:
+    return len(expected) == len(actual) and all(
+        (math.isnan(e) and math.isnan(a)) or math.isclose(e, a, rel_tol=1e-9, abs_tol=1e-12)
+        for e, a in zip(expected, actual, strict=True))
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_rank_records_one_curve_at_the_same_lrs(ranks: list[dict[str, Any]], name: str) -> None:
+    first, second = (rank[name] for rank in ranks)
+    for key in (*CURVE, "applied_lrs", "warning"):
+        assert _same(first[key], second[key]), (key, first[key], second[key])
+    assert first["applied_lrs"] == first["lrs"]  # the LR the optimizer held at each step is the recorded one
+
+
+@pytest.mark.parametrize("name", ["completed", "diverged", "nan"])
+def test_the_curve_is_the_single_process_curve_on_the_global_batches(ranks: list[dict[str, Any]],
+                                                                     name: str) -> None:
+    expected, seen = ddp_scenarios.reference(name), ranks[0][name]
+    assert seen["stop_reason"] == expected["stop_reason"]
+    assert seen["lrs"] == expected["lrs"]
+    assert _close(expected["raw_losses"], seen["raw_losses"]), (expected["raw_losses"], seen["raw_losses"])
+    assert _close(expected["losses"], seen["losses"])
+
+
+def test_a_divergence_stops_every_rank_at_the_same_step(ranks: list[dict[str, Any]]) -> None:
+    runs = [rank["diverged"] for rank in ranks]
+    assert [run["stop_reason"] for run in runs] == ["diverged"] * WORLD_SIZE
+    assert len({len(run["lrs"]) for run in runs}) == 1
+    assert len(runs[0]["lrs"]) < SCENARIOS["diverged"]["num_it"]
+
+
+def test_a_stop_on_one_rank_stops_every_rank_after_the_step_that_carries_it(ranks: list[dict[str, Any]]) -> None:
+    completed = ranks[0]["completed"]
+    for rank in ranks:  # rank 1 set its Stop in on_point of CANCEL_AFTER; the next step carries it to rank 0
+        run = rank["cancel"]
+        assert run["stop_reason"] == "cancelled"
+        assert len(run["lrs"]) == CANCEL_AFTER + 2
+        assert all(run[key] == completed[key][: CANCEL_AFTER + 2] for key in ("lrs", "losses", "raw_losses"))
+
+
+def test_a_nan_on_one_rank_is_the_reduced_loss_of_every_rank(ranks: list[dict[str, Any]]) -> None:
+    for rank in ranks:
+        raw_losses = rank["nan"]["raw_losses"]
+        assert not any(math.isnan(loss) for loss in raw_losses[:NAN_BATCH])
+        assert math.isnan(raw_losses[NAN_BATCH])
+        assert rank["nan"]["stop_reason"] == "completed"  # as fastai: a NaN does not stop the test
+
+
+def test_a_rank_whose_loader_runs_out_cycles_it(ranks: list[dict[str, Any]]) -> None:
+    for rank in ranks:
+        assert rank["uneven"]["stop_reason"] == "completed"
+        assert len(rank["uneven"]["lrs"]) == SCENARIOS["uneven"]["num_it"]
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_rank_is_restored_bit_for_bit_from_its_own_snapshot(ranks: list[dict[str, Any]], name: str) -> None:
+    assert [rank[name]["not_restored"] for rank in ranks] == [[]] * WORLD_SIZE
+
+
+def test_ddp_trains_after_the_test_exactly_as_without_it(ranks: list[dict[str, Any]]) -> None:
+    assert [rank["completed"]["trains_as_twin"] for rank in ranks] == [True] * WORLD_SIZE
+
+
+def test_a_model_without_ddp_runs_the_plain_loop_under_a_process_group(ranks: list[dict[str, Any]]) -> None:
+    assert [rank["plain_model_untouched"] for rank in ranks] == [True] * WORLD_SIZE
