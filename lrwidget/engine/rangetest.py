@@ -18,13 +18,14 @@ A ``DistributedDataParallel`` model steps, records and stops in lockstep on all 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import torch
@@ -101,6 +102,33 @@ class RangeTestResult:
         from lrwidget.engine.plotting import plot_range_test
 
         return plot_range_test(self, suggest, ax)
+
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The result as JSON text (every field, NaN/inf included, bit for bit), also written to ``path`` if given.
+
+        The document also records the library versions and a format version (see
+        :mod:`lrwidget.engine.result_io`); :meth:`from_json` reads it back.
+        """
+        from lrwidget.engine.result_io import result_to_json
+
+        return result_to_json(self, path)
+
+    @classmethod
+    def from_json(cls, text_or_path: str | os.PathLike[str]) -> Self:
+        """The result in JSON text or a file written by :meth:`to_json` (or ``LRWidget.save`` with one run).
+
+        Raises :class:`~lrwidget.engine.result_io.RunFileError` for a file that is not one, or that a newer lrwidget
+        wrote in a format this version cannot read.
+        """
+        from lrwidget.engine.result_io import result_from_json
+
+        return result_from_json(cls, text_or_path)
+
+    def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The curve as CSV text, columns ``lr, raw_loss, smoothed_loss``, also written to ``path`` if given."""
+        from lrwidget.engine.result_io import result_to_csv
+
+        return result_to_csv(self, path)
 
 
 def exponential_lr(start_lr: float, end_lr: float, iteration: int, num_it: int) -> float:
