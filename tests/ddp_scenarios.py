@@ -14,6 +14,7 @@ import datetime
 import json
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,8 +81,10 @@ def curve(result: RangeTestResult) -> dict[str, Any]:
 def reference(name: str) -> dict[str, Any]:
     """The scenario on one process without DDP, on the global batches."""
     model = new_model()
-    return curve(range_test(model, new_optimizer(model), nn.functional.mse_loss, batches_for(name),
-                            **SCENARIOS[name]))
+    with warnings.catch_warnings():  # its RangeTestWarning is compared as result.warning
+        warnings.simplefilter("ignore")
+        return curve(range_test(model, new_optimizer(model), nn.functional.mse_loss, batches_for(name),
+                                **SCENARIOS[name]))
 
 
 def _state(model: nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
@@ -142,6 +145,7 @@ def run_rank(name: str, rank: int) -> dict[str, Any]:
     seen = curve(result) | {"applied_lrs": applied_lrs,
                             "not_restored": _differences(before, _state(ddp, optimizer))}
     if name == "completed":  # DDP still trains after the restore, exactly as a twin that never ran the test
+        seen["json"] = result.to_json()
         twin = nn.parallel.DistributedDataParallel(new_model())
         after_test = _train(ddp, new_optimizer(ddp), loader[:3])
         untouched = _train(twin, new_optimizer(twin), loader[:3])

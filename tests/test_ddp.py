@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from lrwidget.engine.rangetest import RangeTestResult
 from tests import ddp_scenarios
 from tests.ddp_scenarios import CANCEL_AFTER, NAN_BATCH, SCENARIOS, WORLD_SIZE
 
@@ -82,8 +83,14 @@ def test_the_curve_is_the_single_process_curve_on_the_global_batches(ranks: list
     expected, seen = ddp_scenarios.reference(name), ranks[0][name]
     assert seen["stop_reason"] == expected["stop_reason"]
     assert seen["lrs"] == expected["lrs"]
+    assert seen["warning"] == expected["warning"]
     assert _close(expected["raw_losses"], seen["raw_losses"]), (expected["raw_losses"], seen["raw_losses"])
     assert _close(expected["losses"], seen["losses"])
+
+
+def test_the_json_of_a_rank_reads_back_as_the_curve_of_every_rank(ranks: list[dict[str, Any]]) -> None:
+    read_back = RangeTestResult.from_json(ranks[0]["completed"]["json"])
+    assert all(getattr(read_back, key) == ranks[1]["completed"][key] for key in CURVE)
 
 
 def test_a_divergence_stops_every_rank_at_the_same_step(ranks: list[dict[str, Any]]) -> None:
