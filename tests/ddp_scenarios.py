@@ -153,6 +153,18 @@ def run_rank(name: str, rank: int) -> dict[str, Any]:
     return seen
 
 
+def mismatched_settings(rank: int) -> dict[str, Any]:
+    """A range test with another num_it on each rank: every rank must raise, none wait, and nothing is changed."""
+    ddp = nn.parallel.DistributedDataParallel(new_model())
+    optimizer = new_optimizer(ddp)
+    before = _state(ddp, optimizer)
+    try:
+        range_test(ddp, optimizer, nn.functional.mse_loss, shard(global_batches(8), rank), num_it=7 + rank)
+    except ValueError as error:
+        return {"error": str(error), "not_restored": _differences(before, _state(ddp, optimizer))}
+    return {"error": None}
+
+
 def main(rank: int, world_size: int, rendezvous: str, out_file: str) -> None:
     torch.set_num_threads(1)
     torch.distributed.init_process_group("gloo", init_method=f"file://{rendezvous}", rank=rank,
@@ -160,8 +172,9 @@ def main(rank: int, world_size: int, rendezvous: str, out_file: str) -> None:
     try:
         plain = new_model()
         step: Callable[[Any], torch.Tensor] = lambda batch: torch.tensor(0.0)  # noqa: E731
-        seen: dict[str, Any] = {"plain_model_untouched": in_lockstep(plain, step, None) == (step, None)}
+        seen: dict[str, Any] = {"plain_model_untouched": in_lockstep(plain, step, None, 6, True) == (step, None)}
         seen |= {name: run_rank(name, rank) for name in SCENARIOS}
+        seen["mismatch"] = mismatched_settings(rank)
     finally:
         torch.distributed.destroy_process_group()
     Path(out_file).write_text(json.dumps(seen))

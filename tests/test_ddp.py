@@ -134,3 +134,9 @@ def test_ddp_trains_after_the_test_exactly_as_without_it(ranks: list[dict[str, A
 
 def test_a_model_without_ddp_runs_the_plain_loop_under_a_process_group(ranks: list[dict[str, Any]]) -> None:
     assert [rank["plain_model_untouched"] for rank in ranks] == [True] * WORLD_SIZE
+
+
+def test_ranks_with_different_settings_all_raise_instead_of_waiting(ranks: list[dict[str, Any]]) -> None:
+    for rank in ranks:
+        assert "num_it from 7 to 8" in rank["mismatch"]["error"]
+        assert rank["mismatch"]["not_restored"] == []

@@ -19,6 +19,9 @@ collective can guard against is an exception on one rank (a one-shot iterator th
 rank restores its snapshot and raises, as any DDP training would; ``torchrun`` and ``torch.multiprocessing.spawn``
 then stop the other ranks.
 
+Every rank must run the same number of steps with the same ``stop_div``; that is checked once, before the first
+step, and every rank raises ValueError if not.
+
 The distributed case is recognised, once per test, as a ``DistributedDataParallel`` model under an initialised
 process group. A non-DDP model runs the plain single-process loop on each rank, exactly as without this module.
 """
@@ -30,7 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lrwidget.engine.step import TrainStep
+from lrwidget.engine.step import TrainStep, model_device
 
 
 def ddp_process_group(model: nn.Module) -> Any | None:
@@ -42,18 +45,35 @@ def ddp_process_group(model: nn.Module) -> Any | None:
     return model.process_group
 
 
-def in_lockstep(model: nn.Module, train_step: TrainStep,
-                cancel: threading.Event | None) -> tuple[TrainStep, threading.Event | None]:
+def in_lockstep(model: nn.Module, train_step: TrainStep, cancel: threading.Event | None, run_steps: int,
+                stop_div: bool) -> tuple[TrainStep, threading.Event | None]:
     """``(step, cancel)`` for the range test's loop: unchanged for one process, in lockstep for a DDP model.
 
     For a DDP model, the step returns the mean loss over the ranks, and the event is set on every rank once a
-    ``cancel`` on any rank was set (see the module docstring).
+    ``cancel`` on any rank was set (see the module docstring). First, every rank must run the same number of steps
+    with the same ``stop_div``, or one rank would end while another waits for it: otherwise every rank raises
+    ValueError (one all-reduce, before the first step).
     """
     group = ddp_process_group(model)
     if group is None:
         return train_step, cancel
+    check_same_on_every_rank(group, model_device(model), num_it=run_steps, stop_div=int(stop_div))
     lockstep = LockstepStep(train_step, cancel, group)
     return lockstep, lockstep.stopped
+
+
+def check_same_on_every_rank(group: Any, device: torch.device, **settings: int) -> None:
+    """Raises ValueError on every rank unless each setting has the same value on every rank of ``group``."""
+    # One all-reduce (MAX) of each value and of its negation gives every rank the largest and the smallest value.
+    values = torch.tensor([sign * value for value in settings.values() for sign in (1, -1)], dtype=torch.float64,
+                          device=device)
+    torch.distributed.all_reduce(values, op=torch.distributed.ReduceOp.MAX, group=group)
+    extremes = values.tolist()
+    differing = [f"{name} from {-extremes[2 * index + 1]:g} to {extremes[2 * index]:g}"
+                 for index, name in enumerate(settings) if extremes[2 * index] != -extremes[2 * index + 1]]
+    if differing:
+        raise ValueError(f"range_test on a DDP model needs the same settings on every rank, but the ranks differ "
+                         f"in {', '.join(differing)}: one rank would stop while another waits for it")
 
 
 class LockstepStep:
@@ -84,4 +104,4 @@ class LockstepStep:
         return torch.tensor(loss_sum / self.world_size, dtype=torch.float64)
 
 
-__all__ = ["LockstepStep", "ddp_process_group", "in_lockstep"]
+__all__ = ["LockstepStep", "check_same_on_every_rank", "ddp_process_group", "in_lockstep"]
