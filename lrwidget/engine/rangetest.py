@@ -181,7 +181,7 @@ def range_test(
     started = time.perf_counter()
     try:
         model.train()
-        train_step, cancel = distributed.in_lockstep(model, train_step, cancel, run_steps, stop_div)  # as given, bar DDP
+        train_step, cancel = distributed.in_lockstep(model, train_step, cancel, run_steps, stop_div)  # DDP: in lockstep
         batches = cycle_batches(train_dl, int(num_it), run_steps)
         result.stop_reason = _run(train_step, optimizer, batches, result, run_steps, stop_div, on_point, cancel)
     finally:
