@@ -153,6 +153,31 @@ def run_rank(name: str, rank: int) -> dict[str, Any]:
     return seen
 
 
+SPAWN_SETTINGS: dict[str, Any] = {"start_lr": 1e-4, "end_lr": 0.1, "num_it": 2000}
+SPAWN_BATCHES = 20  # cycled: the run is long so that a Stop from the caller always lands before its end
+
+
+def spawn_setup(rank: int, world_size: int) -> tuple[nn.Module, torch.optim.Optimizer, Any, list[Any]]:
+    """What each rank of ``spawn_range_test`` builds: the "completed" scenario's model on its shards."""
+    torch.set_num_threads(1)
+    ddp = nn.parallel.DistributedDataParallel(new_model())
+    return ddp, new_optimizer(ddp), nn.functional.mse_loss, shard(global_batches(SPAWN_BATCHES), rank)
+
+
+def failing_spawn_setup(rank: int, world_size: int) -> tuple[nn.Module, torch.optim.Optimizer, Any, list[Any]]:
+    """Rank 1 raises, while rank 0 waits for it in DDP's first broadcast."""
+    if rank == 1:
+        raise RuntimeError("rank 1's setup failed on purpose")
+    return spawn_setup(rank, world_size)
+
+
+def spawn_reference() -> dict[str, Any]:
+    """The spawned run on one process without DDP, on the global batches."""
+    model = new_model()
+    return curve(range_test(model, new_optimizer(model), nn.functional.mse_loss, global_batches(SPAWN_BATCHES),
+                            **SPAWN_SETTINGS))
+
+
 def mismatched_settings(rank: int) -> dict[str, Any]:
     """A range test with another num_it on each rank: every rank must raise, none wait, and nothing is changed."""
     ddp = nn.parallel.DistributedDataParallel(new_model())

@@ -9,13 +9,15 @@ import json
 import math
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lrwidget.engine.rangetest import RangeTestResult
+from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
+from lrwidget.engine.spawn import RankFailedError, spawn_range_test
 from tests import ddp_scenarios
 from tests.ddp_scenarios import CANCEL_AFTER, NAN_BATCH, SCENARIOS, WORLD_SIZE
 
@@ -140,3 +142,30 @@ def test_ranks_with_different_settings_all_raise_instead_of_waiting(ranks: list[
     for rank in ranks:
         assert "num_it from 7 to 8" in rank["mismatch"]["error"]
         assert rank["mismatch"]["not_restored"] == []
+
+
+def test_spawned_from_the_caller_it_streams_rank_0s_points_and_stops_every_rank_on_the_callers_stop() -> None:
+    streamed: list[RangeTestPoint] = []
+    cancel = threading.Event()
+
+    def on_point(point: RangeTestPoint) -> None:
+        streamed.append(point)
+        if point.iteration == 3:
+            cancel.set()
+
+    result = spawn_range_test(ddp_scenarios.spawn_setup, WORLD_SIZE, on_point=on_point, cancel=cancel,
+                              backend="gloo", timeout_s=TIMEOUT_S, **ddp_scenarios.SPAWN_SETTINGS)
+    assert result.stop_reason == "cancelled"
+    assert 4 <= len(result.lrs) < ddp_scenarios.SPAWN_SETTINGS["num_it"]
+    assert streamed == result.points
+    expected = ddp_scenarios.spawn_reference()
+    assert result.lrs == expected["lrs"][: len(result.lrs)]
+    assert _close(expected["raw_losses"][: len(result.lrs)], result.raw_losses)
+
+
+def test_a_spawned_rank_that_fails_raises_its_traceback_and_ends_the_rank_waiting_for_it() -> None:
+    started = time.monotonic()
+    with pytest.raises(RankFailedError, match=r"(?s)rank 1 of 2 raised.*failed on purpose"):
+        spawn_range_test(ddp_scenarios.failing_spawn_setup, WORLD_SIZE, backend="gloo", timeout_s=TIMEOUT_S,
+                         **ddp_scenarios.SPAWN_SETTINGS)
+    assert time.monotonic() - started < TIMEOUT_S  # rank 0 was ended, not waited for until the timeout
