@@ -169,3 +169,39 @@ def test_a_spawned_rank_that_fails_raises_its_traceback_and_ends_the_rank_waitin
         spawn_range_test(ddp_scenarios.failing_spawn_setup, WORLD_SIZE, backend="gloo", timeout_s=TIMEOUT_S,
                          **ddp_scenarios.SPAWN_SETTINGS)
     assert time.monotonic() - started < TIMEOUT_S  # rank 0 was ended, not waited for until the timeout
+
+
+def test_lrwidget_draws_a_spawned_ddp_test_as_rank_0_streams_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The widget's wiring only (the processes are tested above): its stream, settings and Stop reach the launcher."""
+    from lrwidget import LRWidget
+    from lrwidget.backends import Backend
+    from lrwidget.backends.spawned import SpawnedDDPBackend
+    from lrwidget.engine.rangetest import exponential_lr
+
+    calls: list[dict[str, Any]] = []
+
+    def fake_spawn(setup: Any, world_size: int, **kwargs: Any) -> RangeTestResult:
+        calls.append({"setup": setup, "world_size": world_size} | kwargs)
+        result = RangeTestResult(num_it=kwargs["num_it"], start_lr=kwargs["start_lr"], end_lr=kwargs["end_lr"])
+        for iteration in range(kwargs["num_it"]):
+            lr = exponential_lr(kwargs["start_lr"], kwargs["end_lr"], iteration, kwargs["num_it"])
+            loss = 1.0 / (1 + iteration)
+            result.lrs.append(lr)
+            result.raw_losses.append(loss)
+            result.losses.append(loss)
+            kwargs["on_point"](RangeTestPoint(iteration, lr, loss, loss))
+        return result
+
+    monkeypatch.setattr("lrwidget.backends.spawned.spawn_range_test", fake_spawn)
+    backend = SpawnedDDPBackend(ddp_scenarios.spawn_setup, WORLD_SIZE, backend="gloo", timeout_s=30)
+    assert isinstance(backend, Backend)
+    widget = LRWidget(backend, start_lr=1e-4, end_lr=0.1, num_it=20)
+    result = widget.wait(timeout=60)
+    assert widget.status == "done" and result is not None
+    assert widget.view.curve["lrs"] == result.lrs and len(result.lrs) == 20
+    (call,) = calls
+    assert call["setup"] is ddp_scenarios.spawn_setup and call["world_size"] == WORLD_SIZE
+    assert call["backend"] == "gloo" and call["timeout_s"] == 30 and callable(call["cancel"].is_set)
+    with pytest.raises(TypeError, match="spawned processes"):
+        widget.fine_tune(1)
+    widget.close()
