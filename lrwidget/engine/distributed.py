@@ -22,6 +22,8 @@ then stop the other ranks.
 Every rank must run the same number of steps with the same ``stop_div``; that is checked once, before the first
 step, and every rank raises ValueError if not.
 
+To launch the ranks from a notebook and watch rank 0's curve live, see :mod:`lrwidget.engine.spawn`.
+
 The distributed case is recognised, once per test, as a ``DistributedDataParallel`` model under an initialised
 process group. A non-DDP model runs the plain single-process loop on each rank, exactly as without this module.
 """
