@@ -14,6 +14,7 @@ import datetime
 import json
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -153,18 +154,36 @@ def run_rank(name: str, rank: int) -> dict[str, Any]:
     return seen
 
 
-SPAWN_SETTINGS: dict[str, Any] = {"start_lr": 1e-4, "end_lr": 0.1, "num_it": 2000}
-SPAWN_BATCHES = 20  # cycled: the run is long so that a Stop from the caller always lands before its end
+#: A long run that never diverges, and at least BATCH_DELAY_S per step: a Stop from the caller, however late a loaded
+#: machine schedules it, lands long before the end.
+SPAWN_SETTINGS: dict[str, Any] = {"start_lr": 1e-4, "end_lr": 0.01, "num_it": 3000}
+SPAWN_BATCHES = 20  # cycled
+BATCH_DELAY_S = 0.002
 
 
-def spawn_setup(rank: int, world_size: int) -> tuple[nn.Module, torch.optim.Optimizer, Any, list[Any]]:
-    """What each rank of ``spawn_range_test`` builds: the "completed" scenario's model on its shards."""
+class SlowBatches:
+    """The batches of a list, each after a short sleep."""
+
+    def __init__(self, batches: list[Any]) -> None:
+        self.batches = batches
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Any:
+        for batch in self.batches:
+            time.sleep(BATCH_DELAY_S)
+            yield batch
+
+
+def spawn_setup(rank: int, world_size: int) -> tuple[nn.Module, torch.optim.Optimizer, Any, SlowBatches]:
+    """What each rank of ``spawn_range_test`` builds: the scenarios' model on its shards, served slowly."""
     torch.set_num_threads(1)
     ddp = nn.parallel.DistributedDataParallel(new_model())
-    return ddp, new_optimizer(ddp), nn.functional.mse_loss, shard(global_batches(SPAWN_BATCHES), rank)
+    return ddp, new_optimizer(ddp), nn.functional.mse_loss, SlowBatches(shard(global_batches(SPAWN_BATCHES), rank))
 
 
-def failing_spawn_setup(rank: int, world_size: int) -> tuple[nn.Module, torch.optim.Optimizer, Any, list[Any]]:
+def failing_spawn_setup(rank: int, world_size: int) -> tuple[nn.Module, torch.optim.Optimizer, Any, SlowBatches]:
     """Rank 1 raises, while rank 0 waits for it in DDP's first broadcast."""
     if rank == 1:
         raise RuntimeError("rank 1's setup failed on purpose")

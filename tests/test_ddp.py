@@ -155,9 +155,9 @@ def test_spawned_from_the_caller_it_streams_rank_0s_points_and_stops_every_rank_
 
     result = spawn_range_test(ddp_scenarios.spawn_setup, WORLD_SIZE, on_point=on_point, cancel=cancel,
                               backend="gloo", timeout_s=TIMEOUT_S, **ddp_scenarios.SPAWN_SETTINGS)
-    assert result.stop_reason == "cancelled"
+    assert result.stop_reason == "cancelled", (result.stop_reason, len(result.lrs))
     assert 4 <= len(result.lrs) < ddp_scenarios.SPAWN_SETTINGS["num_it"]
-    assert streamed == result.points
+    assert streamed == result.points, (len(streamed), len(result.points))
     expected = ddp_scenarios.spawn_reference()
     assert result.lrs == expected["lrs"][: len(result.lrs)]
     assert _close(expected["raw_losses"][: len(result.lrs)], result.raw_losses)
