@@ -25,7 +25,9 @@ step, and every rank raises ValueError if not.
 To launch the ranks from a notebook and watch rank 0's curve live, see :mod:`lrwidget.engine.spawn`.
 
 The distributed case is recognised, once per test, as a ``DistributedDataParallel`` model under an initialised
-process group. A non-DDP model runs the plain single-process loop on each rank, exactly as without this module.
+process group, rather than asked for with a keyword: a DDP model's backward already all-reduces, so it can only run
+in lockstep, and a keyword could only be forgotten. A non-DDP model (each rank testing its own copy) runs the plain
+single-process loop on each rank, exactly as without this module, and adds nothing to any step.
 """
 from __future__ import annotations
 
