@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import queue
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
-from lrwidget.engine.spawn import RankFailedError, spawn_range_test
+from lrwidget.engine.spawn import RankFailedError, _relay, spawn_range_test
 from tests import ddp_scenarios
 from tests.ddp_scenarios import CANCEL_AFTER, NAN_BATCH, SCENARIOS, WORLD_SIZE
 
@@ -205,3 +206,47 @@ def test_lrwidget_draws_a_spawned_ddp_test_as_rank_0_streams_it(monkeypatch: pyt
     with pytest.raises(TypeError, match="spawned processes"):
         widget.fine_tune(1)
     widget.close()
+
+
+class _Sent:
+    """The queue of what the ranks sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, Any]] = []
+
+    def get(self, timeout: float) -> tuple[str, Any]:
+        if not self.messages:
+            raise queue.Empty
+        return self.messages.pop(0)
+
+
+class _RankEndingNow:
+    """A rank that sends its last messages and ends just as the caller first looks at it."""
+
+    def __init__(self, name: str, exitcode: int, sent: _Sent, last_messages: list[tuple[str, Any]]) -> None:
+        self.name, self._exitcode, self._sent, self._last_messages = name, exitcode, sent, last_messages
+
+    @property
+    def exitcode(self) -> int:
+        self._sent.messages += self._last_messages
+        self._last_messages = []
+        return self._exitcode
+
+
+@pytest.mark.parametrize(("sender", "messages", "exit_codes", "expected"), [
+    (0, [("point", (0, 1e-4, 2.0, 2.0)), ("result", "the result")], (0, 0), "the result"),
+    (1, [("error", "rank 1 of 2 raised: boom")], (0, 1), "rank 1 of 2 raised: boom"),
+])
+def test_the_caller_reads_what_an_ended_rank_sent_before_judging_its_exit(
+        sender: int, messages: list[tuple[str, Any]], exit_codes: tuple[int, int], expected: str) -> None:
+    """Seeing a rank ended must not hide what it sent just before: its result, or its traceback."""
+    sent = _Sent()
+    ranks = [_RankEndingNow(f"rank{rank}", code, sent, messages if rank == sender else [])
+             for rank, code in enumerate(exit_codes)]
+    streamed: list[RangeTestPoint] = []
+    try:
+        outcome: Any = _relay(ranks, sent, threading.Event(), streamed.append, None, timeout_s=5)
+    except RankFailedError as error:
+        outcome = str(error)
+    assert outcome == expected
+    assert streamed == [RangeTestPoint(*payload) for kind, payload in messages if kind == "point"]

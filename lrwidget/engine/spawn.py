@@ -92,29 +92,39 @@ def _relay(processes: list[Any], points: Any, stop: Any, on_point: Callable[[Ran
            cancel: threading.Event | None, timeout_s: float | None) -> RangeTestResult:
     """Hands rank 0's points to ``on_point`` until every rank has ended; returns rank 0's result."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    result: RangeTestResult | None = None
+    results: list[RangeTestResult] = []
     while True:
         if cancel is not None and cancel.is_set():
             stop.set()
+        exit_codes = [process.exitcode for process in processes]  # before reading: all they sent is queued by now
+        _read(points, on_point, results)
+        failed = [(process.name, code) for process, code in zip(processes, exit_codes, strict=True)
+                  if code not in (None, 0)]
+        if failed:
+            raise RankFailedError(f"{failed[0][0]} died with exit code {failed[0][1]}")
+        if all(code == 0 for code in exit_codes):
+            if not results:
+                raise RankFailedError("every rank ended, but rank 0 sent no result")
+            return results[0]
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"the spawned range test ran past timeout_s={timeout_s}")
+
+
+def _read(points: Any, on_point: Callable[[RangeTestPoint], None] | None, results: list[RangeTestResult]) -> None:
+    """Handles what the ranks have sent, waiting at most ``_POLL_S`` for the first message; raises a rank's error."""
+    timeout = _POLL_S
+    while True:
         try:
-            kind, payload = points.get(timeout=_POLL_S)
+            kind, payload = points.get(timeout=timeout)
         except queue.Empty:
-            failed = [process for process in processes if process.exitcode not in (None, 0)]
-            if failed:
-                raise RankFailedError(f"{failed[0].name} died with exit code {failed[0].exitcode}") from None
-            if all(process.exitcode == 0 for process in processes):
-                if result is None:
-                    raise RankFailedError("every rank ended, but rank 0 sent no result") from None
-                return result
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"the spawned range test ran past timeout_s={timeout_s}") from None
-            continue
+            return
+        timeout = 0.0
         if kind == "point":
             if on_point is not None:
                 on_point(RangeTestPoint(*payload))
         elif kind == "result":
-            result = payload
-        else:  # "error": the others may be waiting for this rank in a collective; the finally ends them
+            results.append(payload)
+        else:  # "error": the others may be waiting for this rank in a collective; the caller's finally ends them
             raise RankFailedError(payload)
 
 
