@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from lrwidget.backends.fastai import FastaiBackend, is_fastai_learner
 from lrwidget.backends.learner import LearnerBackend
+from lrwidget.backends.spawned import SpawnedDDPBackend
 from lrwidget.backends.torch import TorchBackend
 from lrwidget.engine.rangetest import LRSpec, RangeTestPoint, RangeTestResult
 from lrwidget.train.learner import Learner
@@ -91,4 +92,4 @@ def backend_for(learn: Any) -> Backend:
     )
 
 
-__all__ = ["Backend", "FastaiBackend", "LearnerBackend", "TorchBackend", "backend_for"]
+__all__ = ["Backend", "FastaiBackend", "LearnerBackend", "SpawnedDDPBackend", "TorchBackend", "backend_for"]

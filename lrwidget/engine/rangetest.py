@@ -11,6 +11,9 @@ It matches fastai 2.8's ``lr_find`` step for step:
 Unlike fastai, everything the test changes is restored from a CPU snapshot in ``finally``, whatever ends the test,
 the loader's own random number generators included. Where fastai's stop rule reads wrongly (a loss at or below 0,
 NaN), the result carries a note (see :mod:`lrwidget.engine.diagnosis`).
+
+A ``DistributedDataParallel`` model steps, records and stops in lockstep on all its ranks (see
+:mod:`lrwidget.engine.distributed`).
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lrwidget.engine import busy
+from lrwidget.engine import busy, distributed
 from lrwidget.engine.amp_step import build_step, check_step_options
 from lrwidget.engine.diagnosis import RangeTestWarning, explain_stop
 from lrwidget.engine.group_lrs import GroupLRRange, group_lr_range
@@ -213,6 +216,7 @@ def range_test(
     started = time.perf_counter()
     try:
         model.train()
+        train_step, cancel = distributed.in_lockstep(model, train_step, cancel, run_steps, stop_div)  # DDP: in lockstep
         batches = cycle_batches(train_dl, int(num_it), run_steps, accumulation_steps)
         result.stop_reason = _run(train_step, optimizer, batches, result, run_steps, stop_div, on_point, cancel)
     finally:
