@@ -1,6 +1,6 @@
 """An LR range test on a DistributedDataParallel model, one process per rank.
 
-    torchrun --nproc_per_node 2 examples/ddp_range_test.py [--out ddp_curve.json] [--num-it 100]
+    torchrun --standalone --nproc_per_node 2 examples/ddp_range_test.py [--out ddp_curve.json] [--num-it 100]
 
 Each rank trains on its own shard of every batch (a ``DistributedSampler``). ``range_test`` sees the DDP model and
 all-reduces the loss after every step, so every rank records the same curve at the same learning rates and stops at
