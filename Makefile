@@ -87,7 +87,9 @@ typecheck-js test-js: js/node_modules/.package-lock.json
 typecheck-js:
 	cd js && npm run typecheck
 
-test-python: setup browser
+# js/node_modules also serves the browser tests: the static HTML test answers the exported page's CDN requests
+# (html-manager, require.js, anywidget) from it.
+test-python: setup browser js/node_modules/.package-lock.json
 	$(PY) -m pytest -q
 
 test: test-js test-python

@@ -1,6 +1,7 @@
 // Light or dark: the colours themselves come from the host's CSS variables (styles.css); this module only tells
-// the stylesheet whether a host is there at all (`lrw-no-host`) and whether the resolved background is dark
-// (`lrw-dark`, which picks the marker palette that stays readable on it).
+// the stylesheet whether a host is there at all (`lrw-no-host`), whether the view's own colours must be dark there
+// (`lrw-fallback-dark`), and whether the resolved background is dark (`lrw-dark`, which picks the marker palette
+// that stays readable on it).
 
 /**
  * Parses a computed colour (`rgb(…)`/`rgba(…)`, comma or space separated).
@@ -48,6 +49,23 @@ export function isDarkBackground(color) {
 const HOST_VARIABLES = ["--jp-layout-color0", "--vscode-editor-background"];
 
 /**
+ * Whether an ancestor of `element`, across shadow roots, has the class `dark`: how marimo (on <body> and on the
+ * wrapper of each output) and Tailwind-styled pages mark a dark theme, whatever the OS's colour scheme says.
+ * @param {Element} element
+ * @returns {boolean}
+ */
+export function insideDarkClass(element) {
+  /** @type {Element | null} */
+  let node = element;
+  while (node) {
+    if (node.closest(".dark")) return true;
+    const top = /** @type {Node & { host?: Element }} */ (node.getRootNode());
+    node = top.host ?? null; // a shadow root's host; a document has none
+  }
+  return false;
+}
+
+/**
  * Sets `lrw-no-host` and `lrw-dark` on `root` now and whenever the host's theme may have changed (JupyterLab and
  * VS Code switch themes by changing attributes and styles on <html>/<body>; the OS by the colour-scheme query).
  * @param {HTMLElement} root
@@ -63,7 +81,10 @@ export function watchTheme(root) {
     const style = getComputedStyle(root);
     const hasHost = HOST_VARIABLES.some((name) => style.getPropertyValue(name).trim() !== "");
     root.classList.toggle("lrw-no-host", !hasHost);
-    const dark = isDarkBackground(getComputedStyle(root).backgroundColor) ?? (!hasHost && Boolean(query?.matches));
+    // Without a host's variables the view draws its own colours: dark ones when the OS or the page asks for dark.
+    const fallbackDark = !hasHost && (Boolean(query?.matches) || insideDarkClass(root));
+    root.classList.toggle("lrw-fallback-dark", fallbackDark);
+    const dark = isDarkBackground(getComputedStyle(root).backgroundColor) ?? fallbackDark;
     root.classList.toggle("lrw-dark", dark);
   };
   const onChange = () => {

@@ -19,3 +19,24 @@ test("dark and light backgrounds", () => {
   assert.ok(Math.abs(relativeLuminance([255, 255, 255]) - 1) < 1e-12);
   assert.equal(relativeLuminance([0, 0, 0]), 0);
 });
+
+test("a dark class above the view, across shadow roots, asks for dark (marimo's dark theme)", async () => {
+  const { Window } = await import("happy-dom");
+  const { insideDarkClass } = await import("../src/theme.js");
+  const { document } = new Window();
+  const page = document.createElement("div");
+  document.body.append(page);
+  const host = document.createElement("marimo-anywidget");
+  page.append(host);
+  const wrapper = document.createElement("div");
+  host.attachShadow({ mode: "open" }).append(wrapper);
+  const view = document.createElement("div");
+  wrapper.append(view);
+
+  assert.equal(insideDarkClass(view), false);
+  page.classList.add("dark"); // outside the shadow root, as on marimo's <body>
+  assert.equal(insideDarkClass(view), true);
+  page.classList.remove("dark");
+  wrapper.classList.add("dark"); // inside it, as on marimo's output wrapper
+  assert.equal(insideDarkClass(view), true);
+});

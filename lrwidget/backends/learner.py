@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from lrwidget.engine import busy
-from lrwidget.engine.rangetest import RangeTestResult, range_test
+from lrwidget.engine.rangetest import RangeTestResult
 from lrwidget.train.learner import Learner
 from lrwidget.train.plan import TRAINING_CALLS, GroupSummary, Plan, TrainingCall, summarize_groups
 from lrwidget.train.schedule import OneCycle
@@ -35,16 +35,14 @@ class LearnerBackend:
 
     @property
     def steps_per_epoch(self) -> int:
-        return len(self.learn.train_dl)  # the Learner refuses a loader without len
+        return self.learn.steps_per_epoch  # optimizer steps: the batches, divided by accumulation_steps
 
     def group_summaries(self) -> list[GroupSummary]:
         return summarize_groups(self.learn.model, self.learn.layer_groups)
 
     def range_test(self, **kwargs: Any) -> RangeTestResult:
-        learn = self.learn
-        result = range_test(learn.model, learn.opt, learn.loss_func, learn.train_dl, **kwargs)
-        learn.range_test_result = result  # as learn.lr_find() leaves it
-        return result
+        # The Learner's own step (its amp, accumulation and scaler); the result is kept as learn.lr_find() keeps it.
+        return self.learn.run_range_test(**kwargs)
 
     def plan(self, call: TrainingCall) -> Plan[OneCycle]:
         """The Learner's own plan of ``call``: it trains from this very plan."""

@@ -10,27 +10,33 @@ import torch
 from torch import nn
 
 from lrwidget.engine import busy
+from lrwidget.engine.amp_step import check_step_options
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.engine.step import LossFunc
 from lrwidget.train.plan import GroupSummary, TrainingCall, TrainingCallName, steps_per_epoch, summarize_groups
 
 
 class TorchBackend:
-    """Each param group of the optimizer is a layer group. There is no training call to plan or hand off to."""
+    """Each param group of the optimizer is a layer group. There is no training call to plan or hand off to.
+
+    ``amp`` and ``accumulation_steps`` go to every range test (see :func:`lrwidget.engine.rangetest.range_test`).
+    """
 
     kind = "PyTorch"
     calls: tuple[TrainingCallName, ...] = ()
     frozen_groups = 0  # plain PyTorch has no freeze_to
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, loss_func: LossFunc,
-                 train_dl: Iterable[Any]) -> None:
+                 train_dl: Iterable[Any], *, amp: Any = False, accumulation_steps: int = 1) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
         if not callable(loss_func):
             raise TypeError(f"loss_func must be callable as loss_func(predictions, target), got {loss_func!r}")
+        check_step_options(amp, accumulation_steps, step=None)
         self.model, self.optimizer, self.loss_func, self.train_dl = model, optimizer, loss_func, train_dl
+        self.amp, self.accumulation_steps = amp, accumulation_steps
 
     @property
     def n_groups(self) -> int:
@@ -47,7 +53,8 @@ class TorchBackend:
         return summarize_groups(self.model, [group["params"] for group in self.optimizer.param_groups])
 
     def range_test(self, **kwargs: Any) -> RangeTestResult:
-        return range_test(self.model, self.optimizer, self.loss_func, self.train_dl, **kwargs)
+        return range_test(self.model, self.optimizer, self.loss_func, self.train_dl, amp=self.amp,
+                          accumulation_steps=self.accumulation_steps, **kwargs)
 
     def plan(self, call: TrainingCall) -> NoReturn:
         raise self._no_training_call(call.name)

@@ -15,24 +15,27 @@ NaN), the result carries a note (see :mod:`lrwidget.engine.diagnosis`).
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import torch
 from torch import nn
 
 from lrwidget.engine import busy
+from lrwidget.engine.amp_step import build_step, check_step_options
 from lrwidget.engine.diagnosis import RangeTestWarning, explain_stop
 from lrwidget.engine.loaders import cycle_batches, loader_length
+from lrwidget.engine.precision import MixedPrecision
 from lrwidget.engine.smoothing import LossSmoother
 from lrwidget.engine.snapshot import TrainingSnapshot
-from lrwidget.engine.step import LossFunc, SupervisedStep, TrainStep
+from lrwidget.engine.step import LossFunc, TrainStep
 from lrwidget.suggest import SuggestedLRs, suggest_lrs, valley
 
 COMPLETED, DIVERGED, CANCELLED = "completed", "diverged", "cancelled"
@@ -99,6 +102,33 @@ class RangeTestResult:
 
         return plot_range_test(self, suggest, ax)
 
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The result as JSON text (every field, NaN/inf included, bit for bit), also written to ``path`` if given.
+
+        The document also records the library versions and a format version (see
+        :mod:`lrwidget.engine.result_io`); :meth:`from_json` reads it back.
+        """
+        from lrwidget.engine.result_io import result_to_json
+
+        return result_to_json(self, path)
+
+    @classmethod
+    def from_json(cls, text_or_path: str | os.PathLike[str]) -> Self:
+        """The result in JSON text or a file written by :meth:`to_json` (or ``LRWidget.save`` with one run).
+
+        Raises :class:`~lrwidget.engine.result_io.RunFileError` for a file that is not one, or that a newer lrwidget
+        wrote in a format this version cannot read.
+        """
+        from lrwidget.engine.result_io import result_from_json
+
+        return result_from_json(cls, text_or_path)
+
+    def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The curve as CSV text, columns ``lr, raw_loss, smoothed_loss``, also written to ``path`` if given."""
+        from lrwidget.engine.result_io import result_to_csv
+
+        return result_to_csv(self, path)
+
 
 def exponential_lr(start_lr: float, end_lr: float, iteration: int, num_it: int) -> float:
     """The learning rate of batch ``iteration`` in fastai's exponential schedule."""
@@ -120,6 +150,8 @@ def range_test(
     on_point: Callable[[RangeTestPoint], None] | None = None,
     cancel: threading.Event | None = None,
     step: TrainStep | None = None,
+    amp: Any = False,
+    accumulation_steps: int = 1,
 ) -> RangeTestResult:
     """Runs an LR range test and restores the model, optimizer and RNG states afterwards.
 
@@ -137,20 +169,28 @@ def range_test(
         cancel: a ``threading.Event``; when set, the test stops before the next step.
         step: a custom training step (see :mod:`lrwidget.engine.step`); default: forward, backward,
             ``optimizer.step()`` (which refuses an optimizer whose step needs a closure, such as LBFGS).
+        amp: mixed precision: False, True (float16 on CUDA, bfloat16 elsewhere), ``torch.float16`` (with a
+            GradScaler) or ``torch.bfloat16``. A step the scaler skips still counts: its loss is recorded and the
+            LR advances (see :mod:`lrwidget.engine.precision`). Not with a custom ``step``.
+        accumulation_steps: micro-batches per optimizer step. Each iteration then trains on that many batches at
+            one LR and records the mean of their losses (see :mod:`lrwidget.engine.amp_step`); a custom ``step``
+            is called with the list of them.
 
     Returns:
         A :class:`RangeTestResult`. If training raises, everything is restored and the exception is re-raised.
         A run whose stop reason would mislead also emits a :class:`RangeTestWarning` (see ``result.warning``).
     """
     _check_range_arguments(model, optimizer, loss_func, train_dl, start_lr, end_lr, num_it, on_point, cancel)
+    check_step_options(amp, accumulation_steps, step)
     run_steps = max(int(num_it), MIN_NUM_IT)
-    train_step = step if step is not None else SupervisedStep(model, optimizer, loss_func)
+    train_step = step if step is not None else build_step(
+        model, optimizer, loss_func, MixedPrecision.of(amp, model), accumulation_steps)
     result = RangeTestResult(num_it=int(num_it), start_lr=float(start_lr), end_lr=float(end_lr))
-    snapshot = TrainingSnapshot(model, optimizer, loaders=[train_dl])
+    snapshot = TrainingSnapshot(model, optimizer, loaders=[train_dl], scalers=[getattr(train_step, "scaler", None)])
     started = time.perf_counter()
     try:
         model.train()
-        batches = cycle_batches(train_dl, int(num_it), run_steps)
+        batches = cycle_batches(train_dl, int(num_it), run_steps, accumulation_steps)
         result.stop_reason = _run(train_step, optimizer, batches, result, run_steps, stop_div, on_point, cancel)
     finally:
         result.elapsed_s = time.perf_counter() - started

@@ -13,7 +13,9 @@ What is captured:
 - ``requires_grad`` of every parameter and the train/eval mode of every module;
 - the optimizer's param groups (which groups, which parameters), per-parameter state and hyper-parameters;
 - the random number generator states, global and the loader's own (see :mod:`lrwidget.engine.rng`), so that a range
-  test never changes the training that follows it (fastai issue 3013).
+  test never changes the training that follows it (fastai issue 3013);
+- the state of each mixed-precision ``GradScaler`` the test steps with (its scale and growth tracker), so that a
+  Learner's calibrated scale survives a range test that halved it on overflowing steps.
 
 Every tensor is restored into its original object with ``copy_`` (parameters, grads, buffers, optimizer state, a tensor
 lr), so that the optimizer, hooks, CUDA graphs and the user's own references keep pointing at live tensors.
@@ -121,10 +123,11 @@ class TrainingSnapshot:
 
     Use it as ``snap = TrainingSnapshot(model, optimizer, loaders=[train_dl])`` and ``snap.restore()`` in a
     ``finally`` block. ``loaders`` are the data loaders the test iterates: their own generators are rewound too.
+    ``scalers`` are the ``torch.amp.GradScaler`` objects it steps with (None entries are ignored).
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, *,
-                 loaders: Iterable[Any] = ()) -> None:
+                 loaders: Iterable[Any] = (), scalers: Iterable[torch.amp.GradScaler | None] = ()) -> None:
         lazy = [name for name, param in model.named_parameters() if isinstance(param, nn.UninitializedParameter)]
         if lazy:
             raise ValueError(
@@ -154,6 +157,7 @@ class TrainingSnapshot:
             self._capture_optimizer(optimizer)
         self.rng = RngSnapshot()
         self.loader_rng = LoaderRngSnapshot(loaders)
+        self.scalers = [(scaler, scaler.state_dict()) for scaler in scalers if scaler is not None]
 
     def _capture_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
         for param, state in optimizer.state.items():
@@ -181,6 +185,8 @@ class TrainingSnapshot:
             self._restore_optimizer(self.optimizer)
         self.rng.restore()
         self.loader_rng.restore()
+        for scaler, state in self.scalers:
+            _restore_scaler(scaler, state)
 
     def _restore_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
         current_ids = [id(group) for group in optimizer.param_groups]
@@ -199,6 +205,16 @@ class TrainingSnapshot:
         for group, param_list, contents in self.group_params:  # the very list, holding the same parameters
             param_list[:] = contents
             group["params"] = param_list
+
+
+def _restore_scaler(scaler: torch.amp.GradScaler, state: dict[str, Any]) -> None:
+    """Loads ``state`` (Python numbers: nothing of it lives on the GPU) and forgets a step left half done."""
+    scaler.load_state_dict(state)
+    # A test that raised between scaler.scale/unscale_ and update() leaves the optimizer marked as unscaled, and the
+    # next scaler.step would refuse it; update() itself clears this dict the same way.
+    per_optimizer = getattr(scaler, "_per_optimizer_states", None)
+    if isinstance(per_optimizer, dict):
+        per_optimizer.clear()
 
 
 def _hyper_dicts(optimizer: Any) -> list[dict[str, Any]]:

@@ -2,7 +2,11 @@
 
 A step is any callable ``step(batch) -> loss`` that trains on the batch and returns the detached loss.
 Keeping it a small object (rather than inline code in the range test) is what lets gradient accumulation
-or mixed precision slot in later as another step, without touching the range test's schedule or stop rule.
+or mixed precision slot in as another step (they do: :mod:`lrwidget.engine.amp_step`), without touching the range
+test's schedule or stop rule. A step fed ``accumulation_steps=k`` gets a list of ``k`` batches per call.
+
+A step that holds state of its own which training changes (a float16 ``GradScaler``) exposes it as ``scaler``: the
+range test snapshots it with the model and restores it afterwards.
 """
 from __future__ import annotations
 

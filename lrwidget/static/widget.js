@@ -1236,6 +1236,18 @@ function isDarkBackground(color) {
   return relativeLuminance(rgba) < 0.18;
 }
 var HOST_VARIABLES = ["--jp-layout-color0", "--vscode-editor-background"];
+function insideDarkClass(element) {
+  let node = element;
+  while (node) {
+    if (node.closest(".dark")) return true;
+    const top = (
+      /** @type {Node & { host?: Element }} */
+      node.getRootNode()
+    );
+    node = top.host ?? null;
+  }
+  return false;
+}
 function watchTheme(root) {
   const query = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
   let later = null;
@@ -1244,7 +1256,9 @@ function watchTheme(root) {
     const style = getComputedStyle(root);
     const hasHost = HOST_VARIABLES.some((name) => style.getPropertyValue(name).trim() !== "");
     root.classList.toggle("lrw-no-host", !hasHost);
-    const dark = isDarkBackground(getComputedStyle(root).backgroundColor) ?? (!hasHost && Boolean(query?.matches));
+    const fallbackDark = !hasHost && (Boolean(query?.matches) || insideDarkClass(root));
+    root.classList.toggle("lrw-fallback-dark", fallbackDark);
+    const dark = isDarkBackground(getComputedStyle(root).backgroundColor) ?? fallbackDark;
     root.classList.toggle("lrw-dark", dark);
   };
   const onChange = () => {

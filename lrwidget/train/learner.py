@@ -3,31 +3,34 @@
 It holds a model, a training loader, a loss function and one optimizer whose param groups are the layer groups
 that a ``splitter`` defines, exactly as fastai's ``Learner`` does, so that ``slice`` learning rates,
 ``freeze``/``unfreeze`` and ``fine_tune`` mean what they mean in fastai. The schedules come from
-:mod:`lrwidget.train.plan` (so a preview draws exactly what training applies), the steps from
-:mod:`lrwidget.engine.step` and the range test from :mod:`lrwidget.engine.rangetest`.
+:mod:`lrwidget.train.plan` (so a preview draws exactly what training applies), the layer groups from
+:mod:`lrwidget.train.groups`, the training loop and validation from :mod:`lrwidget.train.loop`, the steps (plain,
+mixed precision, accumulating) from :mod:`lrwidget.engine.amp_step` and the range test from
+:mod:`lrwidget.engine.rangetest`.
 
-The ``train_loss`` reported per epoch is fastai's: the debiased exponential moving average of the batch losses
+The ``train_loss`` reported per epoch is fastai's: the debiased exponential moving average of the step losses
 (beta 0.98), reset at the start of each ``fit``, read at the end of the epoch. ``valid_loss`` and the metrics are
 averages over the validation batches, weighted by batch size.
 """
 from __future__ import annotations
 
-import time
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
 from lrwidget.engine import busy
+from lrwidget.engine.amp_step import check_accumulation_steps
+from lrwidget.engine.precision import check_amp
 from lrwidget.engine.rangetest import RangeTestResult, range_test
-from lrwidget.engine.smoothing import LossSmoother
-from lrwidget.engine.step import LossFunc, SupervisedStep, compute_loss, model_device
+from lrwidget.engine.step import LossFunc
 from lrwidget.suggest import SuggestedLRs, valley
+from lrwidget.train.groups import NORM_TYPES, Splitter, check_layer_groups, trainable_params
+from lrwidget.train.loop import Batches, Metric, TrainingLoop
 from lrwidget.train.plan import Plan, Planner, TrainingCall
-from lrwidget.train.progress import ProgressTable
 from lrwidget.train.schedule import (
     DEFAULT_DIV,
     DEFAULT_DIV_FINAL,
@@ -42,28 +45,9 @@ from lrwidget.train.schedule import (
     check_count,
     check_lr,
     lrs_per_group,
-    step_scheduler,
 )
 
-# fastai's norm_types: in a frozen layer group these keep training when train_bn is set.
-NORM_TYPES = (
-    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d,
-    nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d,
-    nn.LayerNorm,
-)
-Metric = Callable[[torch.Tensor, Any], Any]
-# Any: a splitter takes the caller's own model class (nn.Sequential, a custom Module), which Callable cannot widen to.
-Splitter = Callable[[Any], Iterable[Iterable[nn.Parameter]]]
 DEFAULT_LR = 1e-3  # fastai's Learner default
-_MAX_NAMES_SHOWN = 8
-
-
-class Batches(Protocol):
-    """A sized iterable of batches, such as a ``DataLoader``: the schedules need its ``len``."""
-
-    def __len__(self) -> int: ...
-
-    def __iter__(self) -> Iterator[Any]: ...
 
 
 def accuracy(predictions: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -71,69 +55,7 @@ def accuracy(predictions: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (predictions.argmax(dim=-1) == target).float().mean()
 
 
-def trainable_params(model: nn.Module) -> list[list[nn.Parameter]]:
-    """The default splitter: one layer group with every parameter that requires grad (fastai's default)."""
-    return [[param for param in model.parameters() if param.requires_grad]]
-
-
-def metric_name(metric: Metric) -> str:
-    """A metric's column name: its ``__name__``, or the wrapped function's for a ``functools.partial``."""
-    target = getattr(metric, "func", metric)
-    return getattr(target, "__name__", type(target).__name__)
-
-
-def _listed(names: Sequence[str]) -> str:
-    shown = ", ".join(names[:_MAX_NAMES_SHOWN])
-    return shown + (f" and {len(names) - _MAX_NAMES_SHOWN} more" if len(names) > _MAX_NAMES_SHOWN else "")
-
-
-def check_layer_groups(model: nn.Module, groups: Any) -> list[list[nn.Parameter]]:
-    """Checks a splitter's output: every trainable parameter of ``model`` in exactly one non-empty group.
-
-    Parameters that do not require grad may be included (fastai's ``unfreeze`` will then train them).
-    Raises ``TypeError`` for a wrong shape and ``ValueError`` naming the parameters that are missing,
-    repeated or foreign.
-    """
-    if isinstance(groups, torch.Tensor) or not isinstance(groups, Iterable):
-        raise TypeError(f"the splitter must return a list of parameter lists, got {type(groups).__name__}")
-    groups = list(groups)
-    if not groups or any(isinstance(group, torch.Tensor) or not isinstance(group, Iterable) for group in groups):
-        raise TypeError("the splitter must return a list of parameter lists, one list per layer group "
-                        "(e.g. [list(body.parameters()), list(head.parameters())])")
-    layer_groups: list[list[nn.Parameter]] = [list(group) for group in groups]
-    names = {id(param): name for name, param in model.named_parameters()}
-    problems: list[str] = []
-    group_of: dict[int, int] = {}
-    repeated: list[str] = []
-    for index, group in enumerate(layer_groups):
-        if not group:
-            problems.append(f"layer group {index} is empty")
-        for param in group:
-            if id(param) not in names:
-                shape = tuple(param.shape) if isinstance(param, torch.Tensor) else type(param).__name__
-                problems.append(f"layer group {index} holds something that is not a parameter of the model ({shape})")
-            elif id(param) in group_of:
-                repeated.append(f"{names[id(param)]} (groups {group_of[id(param)]} and {index})")
-            else:
-                group_of[id(param)] = index
-    if repeated:
-        problems.append(f"parameters in more than one place: {_listed(repeated)}")
-    missing = [name for name, param in model.named_parameters() if param.requires_grad and id(param) not in group_of]
-    if missing:
-        problems.append(f"trainable parameters in no layer group: {_listed(missing)}")
-    if problems:
-        raise ValueError("the splitter's layer groups must hold every trainable parameter of the model exactly "
-                         "once: " + "; ".join(problems))
-    return layer_groups
-
-
-def _batch_size(target: Any) -> int:
-    if isinstance(target, torch.Tensor):
-        return target.shape[0] if target.ndim else 1
-    return len(target) if hasattr(target, "__len__") else 1
-
-
-class Learner:
+class Learner(TrainingLoop):
     """A model, its data, its loss and an optimizer over layer groups, trained the way fastai trains.
 
     Args:
@@ -147,6 +69,10 @@ class Learner:
         lr: the default learning rate of ``fit`` and ``fit_one_cycle`` (fastai's 1e-3).
         train_bn: keep normalization layers of frozen groups training, as fastai does.
         show_progress: print the progress table and live bar.
+        amp: mixed precision for ``fit`` and ``lr_find``: False, True (float16 on CUDA, bfloat16 elsewhere),
+            ``torch.float16`` (with a GradScaler) or ``torch.bfloat16``; ``to_fp16()`` etc. set it later.
+        accumulation_steps: batches per optimizer step (gradient accumulation); the range test and the schedules
+            count optimizer steps (see :mod:`lrwidget.train.loop`).
 
     Everything is checked before anything changes: a bad splitter, a model without trainable parameters,
     an empty loader or a non-callable loss raise at once.
@@ -165,6 +91,8 @@ class Learner:
         lr: float = DEFAULT_LR,
         train_bn: bool = True,
         show_progress: bool = True,
+        amp: Any = False,
+        accumulation_steps: int = 1,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -177,6 +105,8 @@ class Learner:
                                 f"got {type(loader).__name__}")
             if len(loader) == 0:
                 raise ValueError(f"{name} is empty (len 0): there is nothing to train or validate on")
+        check_amp(amp)
+        check_accumulation_steps(accumulation_steps)  # before anything changes; kept as an int below
         metrics = tuple(metrics)
         for metric in metrics:
             if not callable(metric):
@@ -196,6 +126,9 @@ class Learner:
         self.metrics = metrics
         self.train_bn = train_bn
         self.show_progress = show_progress
+        self.amp = amp
+        self.accumulation_steps = check_accumulation_steps(accumulation_steps)
+        self.scaler: torch.amp.GradScaler | None = None
         self.history: list[dict[str, Any]] = []
         self.n_frozen = 0
         self.range_test_result: RangeTestResult | None = None
@@ -205,11 +138,6 @@ class Learner:
     def n_groups(self) -> int:
         """The number of layer groups (= the optimizer's param groups)."""
         return len(self.layer_groups)
-
-    @property
-    def metric_names(self) -> list[str]:
-        """The column names of the metrics, in order."""
-        return [metric_name(metric) for metric in self.metrics]
 
     # ----- freezing -------------------------------------------------------------------------------------------
     @busy.uses_model("learn.freeze_to()")
@@ -255,18 +183,33 @@ class Learner:
         """Runs an LR range test (model, optimizer and RNG restored afterwards) and returns the suggestions.
 
         The full curve is kept in ``self.range_test_result``. Extra keywords (``on_point``, ``cancel``) go to
-        :func:`lrwidget.engine.rangetest.range_test`.
+        :func:`lrwidget.engine.rangetest.range_test`. The test trains with the learner's ``amp`` and
+        ``accumulation_steps``, one LR per optimizer step.
         """
+        result = self.run_range_test(start_lr=start_lr, end_lr=end_lr, num_it=num_it, stop_div=stop_div,
+                                     **range_test_kwargs)
+        return result.suggest(*suggest_funcs)
+
+    def run_range_test(self, **range_test_kwargs: Any) -> RangeTestResult:
+        """The range test on this learner's model, optimizer, data and step; kept in ``self.range_test_result``.
+
+        Takes :func:`~lrwidget.engine.rangetest.range_test`'s keywords, bar ``amp`` and ``accumulation_steps``,
+        which are the learner's own. The learner's GradScaler is restored with everything else.
+        """
+        own = sorted({"amp", "accumulation_steps", "step"} & set(range_test_kwargs))
+        if own:
+            raise TypeError(f"{', '.join(own)}: a Learner's range test trains with its own step; set "
+                            "Learner(amp=..., accumulation_steps=...) or call learn.to_fp16() instead")
         self.range_test_result = range_test(
-            self.model, self.opt, self.loss_func, self.train_dl, start_lr=start_lr, end_lr=end_lr, num_it=num_it,
-            stop_div=stop_div, step=SupervisedStep(self.model, self.opt, self.loss_func), **range_test_kwargs,
+            self.model, self.opt, self.loss_func, self.train_dl, step=self.training_step(),
+            accumulation_steps=self.accumulation_steps, **range_test_kwargs,
         )
-        return self.range_test_result.suggest(*suggest_funcs)
+        return self.range_test_result
 
     @property
     def planner(self) -> Planner[OneCycle]:
         """Plans this learner's training calls: its groups, batches, freezing and defaults, on ``OneCycleLR``."""
-        return Planner(self.n_groups, len(self.train_dl), self.n_frozen, self.lr, DEFAULT_MOMS, OneCycle.over_epochs)
+        return Planner(self.n_groups, self.steps_per_epoch, self.n_frozen, self.lr, DEFAULT_MOMS, OneCycle.over_epochs)
 
     def plan_one_cycle(self, n_epoch: int, lr_max: LearningRates | None = None, div: float = DEFAULT_DIV,
                        div_final: float = DEFAULT_DIV_FINAL, pct_start: float = DEFAULT_PCT_START,
@@ -336,65 +279,3 @@ class Learner:
             if phase.freeze_to is not None:
                 self.freeze_to(phase.freeze_to)
             self._train(phase.n_epoch, phase.cycle)
-
-    def _columns(self) -> list[str]:
-        validation = ["valid_loss", *self.metric_names] if self.valid_dl is not None else []
-        return ["epoch", "train_loss", *validation, "time"]
-
-    def _train(self, n_epoch: int, cycle: OneCycle | None) -> None:
-        """The training loop shared by ``fit`` and the one-cycle methods; appends a row per epoch to history."""
-        if n_epoch == 0:
-            return
-        scheduler = cycle.scheduler(self.opt) if cycle is not None else None
-        step = SupervisedStep(self.model, self.opt, self.loss_func)
-        smoother = LossSmoother()  # fastai resets its smoothed train loss at the start of every fit
-        table = ProgressTable(self._columns(), enabled=self.show_progress)
-        n_batches = len(self.train_dl)
-        steps_done = 0
-        table.header()
-        try:
-            for epoch in range(n_epoch):
-                started = time.perf_counter()
-                self.model.train()
-                train_loss = float("nan")
-                for batch_index, batch in enumerate(self.train_dl, start=1):
-                    loss = step(batch)
-                    steps_done += 1
-                    if scheduler is not None:
-                        step_scheduler(scheduler, steps_done)
-                    train_loss = smoother.add(loss.item())
-                    table.bar(batch_index, n_batches, f"train_loss {train_loss:.4f}")
-                row: dict[str, Any] = {"epoch": epoch, "train_loss": train_loss}
-                if self.valid_dl is not None:
-                    row.update(zip(["valid_loss", *self.metric_names], self.validate(), strict=True))
-                row["time"] = time.perf_counter() - started
-                self.history.append(row)
-                table.row(row)
-        finally:
-            table.close()
-
-    @busy.uses_model("learn.validate()")
-    def validate(self, dl: Iterable[Any] | None = None) -> list[float]:
-        """``[valid_loss, *metric values]`` on ``dl`` (default ``valid_dl``), weighted by batch size."""
-        dl = self.valid_dl if dl is None else dl
-        if dl is None:
-            raise ValueError("no validation data: pass valid_dl to the Learner or dl to validate()")
-        device = model_device(self.model)
-        was_training = self.model.training
-        totals = [0.0] * (1 + len(self.metrics))
-        seen = 0
-        self.model.eval()
-        try:
-            with torch.no_grad():
-                for batch in dl:
-                    loss, predictions, target = compute_loss(self.model, self.loss_func, batch, device)
-                    size = _batch_size(target)
-                    values = [loss, *(metric(predictions, target) for metric in self.metrics)]
-                    for index, value in enumerate(values):
-                        totals[index] += float(value) * size
-                    seen += size
-        finally:
-            self.model.train(was_training)
-        if seen == 0:
-            raise ValueError("the validation data yielded no batches")
-        return [total / seen for total in totals]

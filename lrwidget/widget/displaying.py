@@ -6,7 +6,7 @@ from typing import Any
 from IPython import get_ipython
 
 from lrwidget.widget.static_picture import PictureDisplays, with_picture
-from lrwidget.widget.stream import PointStream
+from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import LRCurveView
 
 
@@ -41,6 +41,14 @@ class NotebookDisplay:
             return
         self._pictures.display()
 
+    def _display_(self) -> LRCurveView:
+        """What marimo shows for the widget: the live curve view (its display protocol, which only marimo calls).
+
+        marimo draws anywidgets but not classic ipywidgets such as the bqplot preview (marimo issue 5099); the whole
+        widget would show only its static picture there, frozen at the moment the cell ran.
+        """
+        return self.view
+
     def _bundle_now(self) -> dict[str, Any]:
         # A closed widget: ipywidgets sets _repr_mimebundle_ to None, and only its repr is left to show.
         bundle = self._repr_mimebundle_() if callable(self._repr_mimebundle_) else None
@@ -50,4 +58,8 @@ class NotebookDisplay:
         """The widget view, plus an ``image/svg+xml`` picture of the curve and a ``text/plain`` summary."""
         # ipywidgets.Widget, next in the MRO of the widget this is mixed into, makes the bundle.
         bundle: dict[str, Any] | None = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-        return None if bundle is None else with_picture(bundle, self._stream.curve(), self.view)
+        return None if bundle is None else with_picture(bundle, self._picture_curve(), self.view)
+
+    def _picture_curve(self) -> Curve:
+        """The curve the static picture draws (the widget's runs may pick another than the stream's)."""
+        return self._stream.curve()

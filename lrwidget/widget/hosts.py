@@ -15,7 +15,8 @@ BROKEN_IPYKERNELS = frozenset({"7.0.0"})
 
 
 #: Hosts that never show widget updates made from a background thread, by a module only their kernels import. There
-#: LRWidget runs the test in the calling cell (foreground mode) and publishes from it.
+#: LRWidget runs the test in the calling cell (foreground mode) and publishes from it. marimo is not one: its comms
+#: keep their session, and a run's points reach a ``marimo run`` page live (tests/e2e/test_marimo.py).
 FOREGROUND_HOSTS = {"google.colab": "Colab (googlecolab/colabtools issue 3373)"}
 #: How LRWidget runs the test: ``"background"`` (a thread; the notebook stays usable), ``"foreground"`` (the calling
 #: cell; the host's interrupt is the Stop), or ``"auto"``: foreground on the hosts above, background elsewhere.

@@ -15,10 +15,12 @@ from lrwidget.widget.closing import close_descendants
 from lrwidget.widget.displaying import NotebookDisplay
 from lrwidget.widget.handoff import HandOff
 from lrwidget.widget.hosts import choose_run_mode, warn_if_updates_cannot_arrive
+from lrwidget.widget.no_learner import NoLearnerError
 from lrwidget.widget.preview import SchedulePreview, Throttle
 from lrwidget.widget.preview_controls import PreviewControls
 from lrwidget.widget.publisher import Markers, RunPublisher
 from lrwidget.widget.run import ForegroundRun, RangeTestRun
+from lrwidget.widget.runs import KeptRuns
 from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
@@ -36,13 +38,17 @@ class RangeTestSettings(TypedDict):
     stop_div: bool
 
 
-class LRWidget(HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
+class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
     """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
 
     ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
     stays usable while the curve grows. When it ends, the hi handle starts at the sweetspot suggestion and lo at
     hi / 100 (fastai's ``lr_mult``), unless you moved them already. Then ``w.fine_tune(5)`` calls
     ``learn.fine_tune(5, base_lr=w.lr_hi, lr_mult=w.lr_hi / w.lr_lo)``.
+
+    Every test it runs is kept: ``w.run(label="unfrozen")`` runs another, ``w.runs`` lists them, ``w.selected_run``
+    picks the one the markers and handles follow, ``w.save(path)`` writes them and ``LRWidget.load(path)`` shows them
+    again without a learner (see :mod:`lrwidget.widget.runs`).
 
     While the test runs, the learner's model is leased to it: another LRWidget, ``range_test``, ``lr_find``, ``fit``,
     ``fine_tune`` or ``freeze`` on the same model raises :class:`~lrwidget.engine.busy.ModelBusyError` until it ends.
@@ -67,6 +73,7 @@ class LRWidget(HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
         >>> w = LRWidget(learn); w          # doctest: +SKIP
         >>> w.wait(); w.lr                  # doctest: +SKIP
         slice(3.3e-05, 0.0033, None)
+        >>> w.fit_one_cycle(1); learn.unfreeze(); w.run()   # doctest: +SKIP  (runs "frozen" and "unfrozen", overlaid)
     """
 
     def __init__(
@@ -113,6 +120,7 @@ class LRWidget(HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
         # The publisher places the default handles while the user may set one: check-and-set under one lock.
         self._handles_lock = threading.RLock()
         self._stream = PointStream(lambda content, buffers: self.view.send(content, buffers))
+        self._init_runs(dict(self._settings))
         self._pictures = PictureDisplays(self._bundle_now)
         self.view.on_command("run", self._run_from_page)
         self.view.on_command("stop", self._request_stop)
@@ -155,7 +163,10 @@ class LRWidget(HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
 
     @property
     def result(self) -> RangeTestResult | None:
-        """The last run's curve, as ``range_test`` returns it (None before a run ends, or when it failed)."""
+        """The last run's curve, as ``range_test`` returns it (None before a run ends, or when it failed).
+
+        The selected run's result is ``w.selected_run.result``.
+        """
         return None if self._run is None else self._run.result
 
     @property
@@ -208,17 +219,22 @@ class LRWidget(HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
         return self._run is not None and self._run.alive
 
     # ----- the range test --------------------------------------------------------------------------------------
-    def run(self) -> None:
-        """Starts the range test in a background thread (again, if one ran before).
+    def run(self, label: str | None = None) -> None:
+        """Starts the range test in a background thread (again, if one ran before); it is kept in ``w.runs``.
+
+        ``label`` names the run (default: ``"frozen"`` or ``"unfrozen"`` for a learner with several layer groups,
+        from its state when the test starts, else ``"run N"``; made unique with a suffix).
 
         Raises RuntimeError if one is already running (there is never a second thread), and
-        :class:`~lrwidget.engine.busy.ModelBusyError` if the model is in use elsewhere; nothing changes then.
+        :class:`~lrwidget.engine.busy.ModelBusyError` if the model is in use elsewhere; nothing changes then. A widget
+        made by :meth:`load` has no learner: it raises :class:`~lrwidget.widget.runs.NoLearnerError`.
         """
         with self._start_lock:
             if self.running:
                 raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
+            self._check_can_run(label)
             publisher = RunPublisher(self.view, self._stream, num_it=self._settings["num_it"],
-                                     markers=self._markers, on_done=self._run_ended)
+                                     markers=self._markers, on_done=self._run_ended, on_begin=self._begin_run)
             if self.mode == "foreground":
                 self._run = ForegroundRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S,
                                           interrupted=self._interrupted_result)
@@ -244,7 +260,7 @@ class LRWidget(HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
         # The page's Run button: a refusal (the model is busy elsewhere) is said in the view, not only in the log.
         try:
             self.run()
-        except ModelBusyError as refused:  # no run of this widget is active, so its publisher writes nothing now
+        except (ModelBusyError, NoLearnerError) as refused:  # no run is active, so no publisher writes now
             self.view.notice = str(refused)
 
     def _range_test(self, on_point: Any, cancel: threading.Event) -> RangeTestResult:
@@ -299,29 +315,41 @@ class LRWidget(HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
         super().close()
 
     def _markers(self, curve: Curve) -> Markers:
-        markers = marker_suggestions(curve.lrs, curve.losses, self._settings["num_it"], raw_losses=curve.raw_losses,
-                                     planned_call=self.preview)
+        return self._markers_for(curve, self._settings["num_it"], self._settings["start_lr"], self._settings["end_lr"],
+                                 self.preview)
+
+    def _markers_for(self, curve: Curve, num_it: int, start_lr: float, end_lr: float,
+                     planned_call: str | None) -> Markers:
+        markers = marker_suggestions(curve.lrs, curve.losses, num_it, raw_losses=curve.raw_losses,
+                                     planned_call=planned_call)
         # A handle lives inside the tested range; a suggestion may fall just outside it (minimum's tenth of the
         # lowest point, or float32 rounding of the first lr), and clicking its marker must still move the handle.
-        start_lr, end_lr = self._settings["start_lr"], self._settings["end_lr"]
         for marker in markers.values():
             marker["lr"] = min(max(marker["lr"], start_lr), end_lr)
         return markers
 
-    def _run_ended(self, markers: Markers) -> None:
+    def _run_ended(self, result: RangeTestResult, markers: Markers) -> None:
+        self._keep_finished(result)
         self._place_default_handles(markers)
         self._pictures.update()
 
     # ----- handles ---------------------------------------------------------------------------------------------
-    def _place_default_handles(self, markers: Markers) -> None:
+    def _default_handles(self, markers: Markers) -> tuple[float, float] | None:
+        """Where the handles start on a curve with ``markers``: hi at the default marker, lo at hi / lr_mult."""
         default = handle_default_lr(markers)
+        if default is None:
+            return None
+        lo = max(default / FINE_TUNE_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else default
+        return lo, default
+
+    def _place_default_handles(self, markers: Markers) -> None:
+        handles = self._default_handles(markers)
         with self._handles_lock:
-            if self._handles_moved or default is None:
+            if self._handles_moved or handles is None:
                 return
-            lo = max(default / FINE_TUNE_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else default
             self._setting_default_handles = True
             try:
-                self.view.set_handles(lo, default)
+                self.view.set_handles(*handles)
             finally:
                 self._setting_default_handles = False
 

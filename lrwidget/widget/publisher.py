@@ -39,7 +39,9 @@ class RunPublisher:
         stream: the run's points; the training thread adds to it through :meth:`add_point`.
         num_it: the planned steps (for progress and the ETA).
         markers: the markers for a curve (``{name: {"lr", "point", "tip"}}``).
-        on_done: called with the final markers before the final status is set (places the default handles).
+        on_done: called with the result and its final markers before the final status is set (keeps the run and
+            places the default handles).
+        on_begin: called first thing in :meth:`begin`, once the model is leased (notes the run's settings).
         clock: seconds, monotonic; injectable for tests.
     """
 
@@ -50,10 +52,12 @@ class RunPublisher:
         *,
         num_it: int,
         markers: MarkerFunc,
-        on_done: Callable[[Markers], None],
+        on_done: Callable[[RangeTestResult, Markers], None],
+        on_begin: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._view, self._stream, self._markers, self._on_done, self._clock = view, stream, markers, on_done, clock
+        self._on_begin = on_begin
         self._planned = max(num_it, MIN_NUM_IT)
         self._started_at = clock()
         self._markers_at = -math.inf
@@ -68,6 +72,8 @@ class RunPublisher:
         """Resets the view for a new run (called before the threads start)."""
         self._stream.reset()
         with self._view.hold_sync():
+            if self._on_begin is not None:
+                self._on_begin()
             self._view.error = ""
             self._view.notice = ""
             self._view.curve = {}
@@ -116,7 +122,7 @@ class RunPublisher:
             self._view.curve = saved_curve(curve)
             self._view.suggestions = markers
             self._view.notice = result.warning or ""
-            self._on_done(markers)
+            self._on_done(result, markers)
             self._view.status = "stopped" if result.stop_reason == CANCELLED else "done"
 
     def _progress(self, iteration: int, stop_reason: str | None = None) -> dict[str, Any]:
@@ -126,6 +132,12 @@ class RunPublisher:
         if stop_reason is not None:
             progress["stop_reason"] = stop_reason
         return progress
+
+
+def final_progress(result: RangeTestResult) -> dict[str, Any]:
+    """The ``progress`` of a run that has ended (as the view shows it when that run is selected again)."""
+    return {"iteration": len(result.lrs), "num_it": max(result.num_it, MIN_NUM_IT), "elapsed_s": result.elapsed_s,
+            "eta_s": None, "stop_reason": result.stop_reason}
 
 
 def saved_curve(curve: Curve, max_points: int = SAVED_CURVE_MAX_POINTS) -> dict[str, Any]:

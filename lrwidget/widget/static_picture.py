@@ -21,7 +21,7 @@ from lrwidget.suggest.markers import MARKERS
 from lrwidget.widget.stream import Curve
 from lrwidget.widget.view import LRCurveView
 
-__all__ = ["PictureDisplays", "curve_svg", "loss_range", "with_picture"]
+__all__ = ["PictureDisplays", "curve_svg", "loss_range", "view_svg", "with_picture"]
 
 FG, MUTED, GRID, CURVE, RAW = "#1f2328", "#57606a", "#e4e6e9", "#1a6fd1", "#6e7781"
 
@@ -102,11 +102,15 @@ def with_picture(bundle: dict[str, Any], curve: Curve, view: LRCurveView) -> dic
     if view.lr_hi is not None:
         lo = view.lr_hi if view.lr_lo is None else view.lr_lo
         summary += f"; lr_lo={lo:.3g}, lr_hi={view.lr_hi:.3g}"
-    svg = curve_svg(curve.lrs, curve.losses, curve.raw_losses, markers=view.suggestions, visible=view.visible_markers,
-                    lr_lo=view.lr_lo, lr_hi=view.lr_hi, num_it=view.num_it,
-                    lr_range=(view.start_lr, view.end_lr),
-                    caption=f"{state} · a static picture: run the cell for the live widget")
+    svg = view_svg(curve, view, f"{state} · a static picture: run the cell for the live widget")
     return {**bundle, "text/plain": summary, "image/svg+xml": svg}
+
+
+def view_svg(curve: Curve, view: LRCurveView, caption: str) -> str:
+    """``curve`` drawn as ``view`` shows it: its markers, visible markers, handles and range; ``caption`` under it."""
+    return curve_svg(curve.lrs, curve.losses, curve.raw_losses, markers=view.suggestions, visible=view.visible_markers,
+                     lr_lo=view.lr_lo, lr_hi=view.lr_hi, num_it=view.num_it, lr_range=(view.start_lr, view.end_lr),
+                     caption=caption)
 
 
 def _usable(value: float) -> bool:

@@ -22,8 +22,11 @@ Synced traits (Python → front end unless noted):
   end's marker palette. Fixed: any other value, from Python or the front end, is rejected.
 - ``n_groups``: layer groups of the learner; the lo handle is shown only when ``n_groups > 1``.
 - ``lr_lo``, ``lr_hi``: the handles (both ways; ``None`` until the first run ends).
+- ``runs``, ``run_curves``, ``hidden_runs`` (both ways), ``selected_run`` (both ways), ``read_only``: the kept runs,
+  for an overlay with a legend; their contract is in :mod:`lrwidget.widget.runs`.
 
-The page owns only ``lr_lo``, ``lr_hi`` and ``visible_markers`` (:data:`WRITABLE_FROM_VIEW`). Anything else it
+The page owns only ``lr_lo``, ``lr_hi``, ``visible_markers``, ``hidden_runs`` and ``selected_run``
+(:data:`WRITABLE_FROM_VIEW`). Anything else it
 sends, and any handle that is not a finite real number > 0, inside ``[start_lr, end_lr]`` and with lo ≤ hi, is
 refused: the valid state is sent back, so the view snaps back, and nothing changes.
 
@@ -54,7 +57,7 @@ from lrwidget.suggest.markers import MARKERS, marker_registry_state
 STATIC = pathlib.Path(__file__).parent.parent / "static"
 STATUSES = ("idle", "running", "done", "stopped", "error")
 #: The traits the page may write; everything else it sends is refused.
-WRITABLE_FROM_VIEW = frozenset({"lr_lo", "lr_hi", "visible_markers"})
+WRITABLE_FROM_VIEW = frozenset({"lr_lo", "lr_hi", "visible_markers", "hidden_runs", "selected_run"})
 MARKER_NAMES = tuple(marker.name for marker in MARKERS)
 
 
@@ -89,6 +92,11 @@ class LRCurveView(anywidget.AnyWidget):
     n_groups = traitlets.Int(1).tag(sync=True)
     lr_lo = traitlets.Float(None, allow_none=True).tag(sync=True)
     lr_hi = traitlets.Float(None, allow_none=True).tag(sync=True)
+    runs = traitlets.List(traitlets.Dict()).tag(sync=True)
+    run_curves = traitlets.Dict().tag(sync=True)
+    hidden_runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    selected_run = traitlets.Unicode("").tag(sync=True)
+    read_only = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -136,6 +144,18 @@ class LRCurveView(anywidget.AnyWidget):
             known = sorted(set(MARKER_NAMES) | set(self.suggestions))
             raise traitlets.TraitError(f"unknown marker(s) {unknown}; known: {known}")
         return list(proposal["value"])
+
+    @traitlets.validate("hidden_runs", "selected_run")
+    def _validate_run_ids(self, proposal: dict[str, Any]) -> Any:
+        value, name = proposal["value"], proposal["trait"].name
+        known = {run["id"] for run in self.runs}
+        if name == "selected_run":
+            unknown = [] if value in known or value == "" else [value]  # "": none (a run in progress)
+        else:
+            unknown = [run_id for run_id in value if run_id not in known]
+        if unknown:
+            raise traitlets.TraitError(f"{name}: unknown run id(s) {unknown}; the runs are {sorted(known)}")
+        return value
 
     @traitlets.default("marker_registry")
     def _default_marker_registry(self) -> list[dict[str, Any]]:
@@ -192,6 +212,11 @@ def _check_from_view(sync_data: dict[str, Any]) -> None:
     for name in ("lr_lo", "lr_hi"):
         if name in sync_data:  # None is Python's "no pick yet"; the page can only move a handle
             check_learning_rate(sync_data[name], name)
+    hidden = sync_data.get("hidden_runs", [])
+    if not isinstance(hidden, list) or not all(isinstance(run_id, str) for run_id in hidden):
+        raise ValueError(f"hidden_runs must be a list of run ids, got {hidden!r}")
+    if not isinstance(sync_data.get("selected_run", ""), str):
+        raise ValueError(f"selected_run must be a run id, got {sync_data['selected_run']!r}")
     markers = sync_data.get("visible_markers", [])
     if not isinstance(markers, list) or not all(isinstance(marker, str) for marker in markers):
         raise ValueError(f"visible_markers must be a list of marker names, got {markers!r}")

@@ -1,0 +1,405 @@
+"""The runs an LRWidget keeps: each range test it ran or was given, with a label and settings, saved and loaded.
+
+Every range test the widget runs is kept as a :class:`~lrwidget.engine.run_record.Run` when it ends (finished,
+diverged or stopped; a failed one has no curve to keep). ``w.runs`` lists them, ``w.add_run(...)`` adds one from a
+result, a JSON file or another widget, ``w.selected_run`` is the one the curve, markers and handles show (the
+latest, unless you pick another), ``w.save(path)`` writes them and ``LRWidget.load(path)`` shows them again in a
+read-only widget without a learner.
+
+The view contract (synced traits of :class:`~lrwidget.widget.view.LRCurveView`), so that a front end can overlay the
+runs on one set of axes with a legend:
+
+- ``runs`` (Python → page): the kept runs in order, ``[{"id", "label", "color_index", "stop_reason", "n_points",
+  "start_lr", "end_lr", "num_it", "ran_at", "frozen_groups", "n_groups", "batch_size", "learner"}, ...]``. ``id``
+  is unique within the widget and never reused; ``color_index`` is fixed when the run is kept (hiding or adding a
+  run never recolours another); ``ran_at`` is ISO 8601 or null; the settings are null where unknown.
+- ``run_curves`` (Python → page): ``{id: curve}`` with each kept run's curve in the ``curve`` trait's shape (lrs,
+  losses, raw_losses with NaN/inf as null, ``n_points``), decimated to at most ``SAVED_CURVE_MAX_POINTS`` (2,000)
+  points. It changes only when a run is kept or added, never on a toggle or a selection: a run's curve is sent
+  once (the whole dict is then re-sent, as a trait is; runs are few).
+- ``hidden_runs`` (both ways): the ids of runs not drawn; the page writes it when the user toggles a legend entry.
+- ``selected_run`` (both ways): the id whose curve, markers and handles the view shows (the single-curve traits
+  ``curve``, ``suggestions``, ``progress``, ``start_lr``, ``end_lr``, ``num_it``, ``lr_lo``, ``lr_hi`` follow it),
+  or ``""`` while a new run is in progress (the live points are then the running curve). The page writes it when
+  the user picks a legend entry; a pick during a run is refused (snaps back). Each run keeps its own handles:
+  picking a run again brings back where its handles were.
+- ``read_only`` (Python → page): a widget loaded from a file, without a learner: no Run or Stop button.
+
+The page may write only ``hidden_runs`` and ``selected_run`` of these (unknown ids are refused). Threading: during a
+run only the publisher writes the view; a run is kept by the publisher when it ends; selecting and adding runs,
+from Python or the page, are refused while a test runs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Self
+
+import numpy as np
+
+from lrwidget.backends import Backend
+from lrwidget.engine.rangetest import CANCELLED, RangeTestResult, check_lr_range
+from lrwidget.engine.result_io import PathLike, RunFileError, read_runs, runs_to_json, write_text
+from lrwidget.engine.run_record import Run, RunSettings, library_versions, now_utc
+from lrwidget.train.plan import TRAINING_CALLS
+from lrwidget.widget.no_learner import NO_LEARNER, NoLearnerError, SavedRunsBackend
+from lrwidget.widget.publisher import Markers, final_progress, saved_curve
+from lrwidget.widget.static_picture import PictureDisplays, view_svg
+from lrwidget.widget.stream import Curve, PointStream
+from lrwidget.widget.view import LRCurveView
+
+#: Which runs a call means: a Run that the widget keeps, its index in ``w.runs``, or its label.
+RunChoice = Run | int | str
+
+
+@dataclasses.dataclass
+class _Kept:
+    """A kept run as the widget holds it: its id and colour in the view, and its handles when it is not shown."""
+
+    id: str
+    run: Run
+    color_index: int
+    #: the call its markers are computed for (the sweetspot differs for fine_tune), as when it was kept
+    planned_call: str | None
+    handles: tuple[float | None, float | None] | None = None
+
+
+class KeptRuns:
+    """The kept runs of a widget: listed, selected, added, shown or hidden, saved, loaded and drawn as SVG."""
+
+    # The widget's own (LRWidget sets or provides them).
+    view: LRCurveView
+    _backend: Backend
+    _stream: PointStream
+    _pictures: PictureDisplays
+    _handles_lock: threading.RLock
+    _setting_default_handles: bool
+    _handles_moved: bool
+    _ensure_idle: Callable[[str], None]
+    _markers_for: Callable[[Curve, int, float, float, str | None], Markers]
+    _default_handles: Callable[[Markers], tuple[float, float] | None]
+    preview: str | None
+
+    @property
+    def running(self) -> bool:
+        raise NotImplementedError
+
+    def _init_runs(self, range_settings: dict[str, Any]) -> None:
+        self._kept: list[_Kept] = []
+        self._ids = 0
+        self._range_settings = range_settings
+        self._next_label: str | None = None
+        self._starting: tuple[str | None, RunSettings, Any] | None = None
+        self._snapping_back = False
+        self.view.observe(self._selected_from_page, names=["selected_run"])
+
+    # ----- reading ------------------------------------------------------------------------------------------------
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        """The kept runs, oldest first: every range test this widget ran (or was given) with its label and settings."""
+        return tuple(kept.run for kept in self._kept)
+
+    @property
+    def selected_run(self) -> Run | None:
+        """The run the curve, markers and handles show (the latest by default); None before any is kept.
+
+        Set it to a kept :class:`Run`, its index in ``w.runs`` (``-1``: the latest) or its label. Each run keeps its own
+        handles: selecting a run again brings back where they were.
+        """
+        kept = self._kept_by_id(self.view.selected_run)
+        return None if kept is None else kept.run
+
+    @selected_run.setter
+    def selected_run(self, which: RunChoice) -> None:
+        self._ensure_idle("selecting a run")
+        self._show(self._choose(which))
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this widget shows saved runs without a learner (made by :meth:`load`)."""
+        return isinstance(self._backend, SavedRunsBackend)
+
+    # ----- adding and showing ---------------------------------------------------------------------------------------
+    def add_run(self, source: Any, label: str | None = None) -> Run:
+        """Keeps a run made elsewhere and selects it; returns it.
+
+        ``source``: a :class:`~lrwidget.RangeTestResult`, a :class:`Run` (e.g. ``other_widget.runs[0]``), another
+        LRWidget (its selected run) or a JSON file written by ``result.to_json`` or ``w.save`` (every run in it).
+        ``label`` names the run (default: its own label, else ``"run N"``); with a file of several runs, pass none.
+        """
+        self._ensure_idle("add_run")
+        label = _check_label(label)
+        runs = self._runs_from(source, label)
+        if label is not None:
+            runs = [dataclasses.replace(runs[0], label=label)]
+        for run in _checked(runs):
+            self._keep(run, planned_call=_planned_call(run.settings))
+        self._show(self._kept[-1])
+        return self._kept[-1].run
+
+    def set_run_visible(self, which: RunChoice, visible: bool = True) -> None:
+        """Shows or hides a kept run in the view's overlay (the selected run is drawn either way)."""
+        if not isinstance(visible, bool):
+            raise TypeError(f"visible must be True or False, got {visible!r}")
+        kept = self._choose(which)
+        hidden = [run_id for run_id in self.view.hidden_runs if run_id != kept.id]
+        self.view.hidden_runs = hidden if visible else [*hidden, kept.id]
+
+    def _runs_from(self, source: Any, label: str | None) -> list[Run]:
+        if isinstance(source, RangeTestResult):
+            return [Run(result=source, label=f"run {len(self._kept) + 1}")]
+        if isinstance(source, Run):
+            return [source]
+        if isinstance(source, KeptRuns):
+            if source.selected_run is None:
+                raise ValueError("the other widget has no run to add yet: let its range test finish first")
+            return [source.selected_run]
+        if isinstance(source, (str, os.PathLike)):
+            document = read_runs(source)
+            if not document.runs:
+                raise RunFileError(f"{document.source} holds no runs")
+            if label is not None and len(document.runs) > 1:
+                raise ValueError(f"{document.source} holds {len(document.runs)} runs; label names one run: add them "
+                                 "without a label (each keeps its own)")
+            return document.runs
+        raise TypeError("add_run takes a RangeTestResult, a Run, another LRWidget or the path of a JSON file, got "
+                        f"{type(source).__name__}")
+
+    def _keep(self, run: Run, planned_call: str | None,
+              handles: tuple[float | None, float | None] | None = None) -> _Kept:
+        """Adds ``run`` under a fresh id (its label made unique) and sends it to the view, without showing it."""
+        self._ids += 1
+        kept = _Kept(f"run-{self._ids}", dataclasses.replace(run, label=self._unique_label(run.label)),
+                     color_index=self._ids - 1, planned_call=planned_call, handles=handles)
+        self._kept.append(kept)
+        with self.view.hold_sync():
+            self.view.runs = [*self.view.runs, _run_state(kept)]
+            self.view.run_curves = {**self.view.run_curves, kept.id: saved_curve(_curve_of(kept.run.result))}
+        return kept
+
+    def _unique_label(self, label: str) -> str:
+        taken = {kept.run.label for kept in self._kept}
+        label = label or f"run {len(self._kept) + 1}"
+        if label not in taken:
+            return label
+        return next(f"{label} ({n})" for n in range(2, len(taken) + 3) if f"{label} ({n})" not in taken)
+
+    def _show(self, kept: _Kept, shown_before: str | None = None) -> None:
+        """Shows ``kept`` as the single curve: its range, curve, markers, status and its own handles.
+
+        ``shown_before``: the id of the run shown until now (default: the selected one), whose handles it keeps.
+        """
+        self._remember_handles(self.view.selected_run if shown_before is None else shown_before)
+        result, settings = kept.run.result, kept.run.settings
+        if self.read_only:
+            assert isinstance(self._backend, SavedRunsBackend)
+            self._backend.n_groups = settings.n_groups or 1
+        curve = _curve_of(result)
+        markers = self._markers_for(curve, result.num_it, result.start_lr, result.end_lr, kept.planned_call)
+        with self.view.hold_sync(), self._handles_lock:
+            self._setting_default_handles = True
+            try:
+                self.view.set_handles(None, None)  # the new range may not hold the old handles
+                self.view.n_groups = self._backend.n_groups
+                self.view.start_lr, self.view.end_lr, self.view.num_it = result.start_lr, result.end_lr, result.num_it
+                self.view.curve = saved_curve(curve)
+                self.view.suggestions = markers
+                self.view.progress = final_progress(result)
+                self.view.error, self.view.notice = "", result.warning or ""
+                self.view.status = "stopped" if result.stop_reason == CANCELLED else "done"
+                self.view.set_handles(*(kept.handles or self._default_handles(markers) or (None, None)))
+            finally:
+                self._setting_default_handles = False
+            self.view.selected_run = kept.id
+        self._pictures.update()
+
+    def _remember_handles(self, shown_id: str) -> None:
+        shown = self._kept_by_id(shown_id)
+        if shown is not None and self.view.lr_hi is not None:
+            shown.handles = (self.view.lr_lo, self.view.lr_hi)
+
+    def _selected_from_page(self, change: dict[str, Any]) -> None:
+        if not self.view.updating_from_view or self._snapping_back:
+            return  # Python's own selection has shown the run already
+        kept = self._kept_by_id(change["new"])
+        if kept is not None and not self.running:
+            self._show(kept, shown_before=change["old"])
+            return
+        self._snapping_back = True  # refused: the page gets the run shown until now back
+        try:
+            self.view.selected_run = change["old"]
+        finally:
+            self._snapping_back = False
+
+    def _choose(self, which: RunChoice) -> _Kept:
+        if isinstance(which, Run):
+            found = [kept for kept in self._kept if kept.run is which]
+        elif isinstance(which, str):
+            found = [kept for kept in self._kept if which in (kept.run.label, kept.id)]
+        elif isinstance(which, int) and not isinstance(which, bool):
+            found = [self._kept[which]] if -len(self._kept) <= which < len(self._kept) else []
+        else:
+            raise TypeError(f"a run is chosen by a Run of w.runs, its index or its label, got {type(which).__name__}")
+        if not found:
+            labels = [kept.run.label for kept in self._kept]
+            raise ValueError(f"no kept run {which!r}; the runs are {labels}")
+        return found[0]
+
+    def _kept_by_id(self, run_id: str) -> _Kept | None:
+        return next((kept for kept in self._kept if kept.id == run_id), None)
+
+    # ----- a new run ---------------------------------------------------------------------------------------------
+    def _check_can_run(self, label: str | None) -> None:
+        """Raises before a run starts: no learner, or a bad label."""
+        if self.read_only:
+            raise NoLearnerError(NO_LEARNER)
+        self._next_label = _check_label(label)
+
+    def _begin_run(self) -> None:
+        """The publisher's first act (the model is leased): note the settings, show the widget's own range."""
+        self._remember_handles(self.view.selected_run)
+        settings = RunSettings(stop_div=self._range_settings["stop_div"], frozen_groups=self._backend.frozen_groups,
+                               n_groups=self._backend.n_groups, batch_size=_batch_size(self._backend),
+                               learner=self._backend.kind)
+        self._starting = (self._next_label, settings, now_utc())
+        start_lr, end_lr = self._range_settings["start_lr"], self._range_settings["end_lr"]
+        if (self.view.start_lr, self.view.end_lr) != (start_lr, end_lr):  # a selected run had its own range
+            with self._handles_lock:
+                if not all(lr is None or start_lr <= lr <= end_lr for lr in (self.view.lr_lo, self.view.lr_hi)):
+                    self._setting_default_handles = True  # handles of no run of this range: the new run places its own
+                    try:
+                        self.view.set_handles(None, None)
+                    finally:
+                        self._setting_default_handles = False
+                    self._handles_moved = False
+                self.view.start_lr, self.view.end_lr = start_lr, end_lr
+        self.view.num_it = self._range_settings["num_it"]
+        self.view.n_groups = self._backend.n_groups
+        self.view.selected_run = ""
+
+    def _keep_finished(self, result: RangeTestResult) -> None:
+        """The publisher's last act: keeps the run that ended and selects it (its handles are placed next)."""
+        label, settings, ran_at = self._starting or (None, RunSettings(), None)
+        if label is None:
+            label = ("frozen" if settings.frozen_groups else "unfrozen") if (settings.n_groups or 1) > 1 else ""
+        kept = self._keep(Run(result=result, label=label, settings=settings, ran_at=ran_at,
+                              versions=library_versions()), planned_call=self.preview)
+        self.view.selected_run = kept.id
+
+    def _picture_curve(self) -> Curve:
+        """The curve the static picture draws: the running one, else the selected run's, in full."""
+        kept = self._kept_by_id(self.view.selected_run)
+        return self._stream.curve() if kept is None or self.running else _curve_of(kept.run.result)
+
+    # ----- files and pictures --------------------------------------------------------------------------------------
+    def save(self, path: PathLike) -> str:
+        """Writes the kept runs as JSON to ``path`` (with which are hidden, each one's handles and the selected one).
+
+        Returns the JSON text. ``LRWidget.load(path)`` shows them again; ``RangeTestResult.from_json`` reads a file
+        of one run.
+        """
+        self._ensure_idle("save")
+        self._remember_handles(self.view.selected_run)
+        hidden = set(self.view.hidden_runs)
+        views = [{"hidden": kept.id in hidden, "planned_call": kept.planned_call,
+                  **({} if kept.handles is None else {"lr_lo": kept.handles[0], "lr_hi": kept.handles[1]})}
+                 for kept in self._kept]
+        shown = self._kept_by_id(self.view.selected_run)
+        return write_text(runs_to_json(self.runs, views=views,
+                                       selected=None if shown is None else self._kept.index(shown)), path)
+
+    @classmethod
+    def load(cls, path: PathLike) -> Self:
+        """A read-only widget showing the runs saved in ``path`` (by ``w.save`` or ``result.to_json``).
+
+        It has no learner: ``run()`` and the training calls refuse with a clear error, while the runs, the markers
+        and the handles work as in any widget (``w.lr`` and ``w.apply_to`` hand back the picked LRs).
+        """
+        document = read_runs(path)
+        if not document.runs:
+            raise RunFileError(f"{document.source} holds no runs")
+        _checked(document.runs)
+        shown = document.runs[-1 if document.selected is None else document.selected]
+        widget = cls(SavedRunsBackend(), start_lr=shown.start_lr, end_lr=shown.end_lr,  # type: ignore[call-arg]
+                     num_it=max(shown.num_it, 1), stop_div=bool(shown.settings.stop_div), autostart=False,
+                     preview=None, mode="background")
+        widget.view.read_only = True
+        kept = [widget._keep(run, _saved_planned_call(run, view), _saved_handles(run, view))
+                for run, view in zip(document.runs, document.views, strict=True)]
+        widget.view.hidden_runs = [k.id for k, view in zip(kept, document.views, strict=True) if view.get("hidden")]
+        widget._show(kept[-1 if document.selected is None else document.selected])
+        return widget
+
+    def to_svg(self, path: PathLike | None = None) -> str:
+        """The chart as a standalone SVG document (the selected run, its markers and handles); written to ``path``."""
+        shown = self.selected_run
+        caption = f"range test {self.view.status}" if shown is None else (
+            f"{shown.label} · range test {shown.stop_reason}")
+        return write_text(view_svg(self._picture_curve(), self.view, caption), path)
+
+
+def _checked(runs: list[Run]) -> list[Run]:
+    """``runs``, if each has a range a view can show (``0 < start_lr < end_lr``); else a ValueError naming it."""
+    for run in runs:
+        try:
+            check_lr_range(run.start_lr, run.end_lr)
+        except ValueError as error:
+            raise ValueError(f"run {run.label!r} cannot be shown: {error}") from None
+    return runs
+
+
+def _check_label(label: Any) -> str | None:
+    if label is None:
+        return None
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError(f"label must be a non-empty string, got {label!r}")
+    return label
+
+
+def _planned_call(settings: RunSettings) -> str | None:
+    """The call a run's markers assume when nothing says otherwise: fine_tune for a frozen learner's run."""
+    return None if settings.frozen_groups is None else "fine_tune" if settings.frozen_groups else "fit_one_cycle"
+
+
+def _saved_planned_call(run: Run, view: dict[str, Any]) -> str | None:
+    planned = view.get("planned_call", _planned_call(run.settings))
+    return planned if planned in TRAINING_CALLS else None
+
+
+def _saved_handles(run: Run, view: dict[str, Any]) -> tuple[float | None, float | None] | None:
+    """The handles a file saved for ``run``, if they are handles of its range (else its default handles will do)."""
+    lo, hi = view.get("lr_lo"), view.get("lr_hi")
+    if not isinstance(hi, float) or not (lo is None or isinstance(lo, float)):
+        return None
+    inside = all(lr is None or run.start_lr <= lr <= run.end_lr for lr in (lo, hi))
+    return (lo, hi) if inside and (lo is None or lo <= hi) else None
+
+
+def _curve_of(result: RangeTestResult) -> Curve:
+    return Curve(np.asarray(result.lrs, dtype=float), np.asarray(result.losses, dtype=float),
+                 np.asarray(result.raw_losses, dtype=float))
+
+
+def _run_state(kept: _Kept) -> dict[str, Any]:
+    run = kept.run
+    return {"id": kept.id, "label": run.label, "color_index": kept.color_index, "stop_reason": run.stop_reason,
+            "n_points": len(run.result.lrs), "start_lr": run.start_lr, "end_lr": run.end_lr, "num_it": run.num_it,
+            "ran_at": None if run.ran_at is None else run.ran_at.isoformat(),
+            **dataclasses.asdict(run.settings)}
+
+
+def _batch_size(backend: Any) -> int | None:
+    """The training loader's batch size, where the learner shows one (torch's ``batch_size``, fastai's ``bs``)."""
+    learn = getattr(backend, "learn", None)
+    dls = getattr(learn, "dls", None)
+    for loader in (getattr(backend, "train_dl", None), getattr(learn, "train_dl", None), getattr(dls, "train", None)):
+        for name in ("batch_size", "bs"):
+            size = getattr(loader, name, None)
+            if isinstance(size, int) and not isinstance(size, bool):
+                return size
+    return None
+
+
+__all__: Sequence[str] = ["KeptRuns", "NoLearnerError", "SavedRunsBackend"]
