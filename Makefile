@@ -45,8 +45,10 @@ tv-venv: $(TV_VENV)/.installed
 
 # Notebook 05 executed for real, and a real torchvision ResNet through the range test, the restore, fine_tune and
 # the preview (about a minute on 2 cores, plus about a minute to build .venv-tv the first time).
+# One OpenMP thread: on two shared cores, two threads per process wait at each other's barriers (5-10x slower when
+# the other core is busy, measured); the notebook's kernel inherits it.
 test-torchvision: $(TV_VENV)/.installed
-	$(TV_PY) -m pytest -q -p no:cacheprovider tests/torchvision
+	OMP_NUM_THREADS=1 $(TV_PY) -m pytest -q -p no:cacheprovider tests/torchvision
 
 # The GPU checks (benchmarks/gpu_check.py): on a machine without CUDA it says so and exits 0.
 gpu-check: $(TV_VENV)/.installed

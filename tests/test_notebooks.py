@@ -31,6 +31,25 @@ def execute_notebook(path: Path, working_dir: Path) -> str:
 MAIN_VENV_NOTEBOOKS = [path for path in NOTEBOOKS if path not in TORCHVISION_NOTEBOOKS]
 
 
+@pytest.mark.parametrize("ci", [True, False], ids=["in CI", "outside CI"])
+def test_the_torchvision_notebook_fails_in_ci_and_skips_with_its_reason_elsewhere_without_torchvision(
+        ci: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # A torchvision that fails to import as PyPI's does beside a CPU torch, whatever this venv holds.
+    fake = tmp_path / "fake" / "torchvision"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise RuntimeError("operator torchvision::nms does not exist")\n')
+    monkeypatch.setenv("PYTHONPATH", str(fake.parent))  # the kernel inherits the environment
+    if ci:
+        monkeypatch.setenv("CI", "true")
+        with pytest.raises(nbclient.exceptions.CellExecutionError, match="in CI this notebook must run"):
+            execute_notebook(TORCHVISION_NOTEBOOKS[0], tmp_path)
+    else:
+        monkeypatch.delenv("CI", raising=False)
+        outputs = execute_notebook(TORCHVISION_NOTEBOOKS[0], tmp_path)
+        assert "Skipping this notebook: torchvision cannot be imported here (RuntimeError: operator torchvision::nms"\
+            in outputs
+
+
 @pytest.mark.parametrize("path", MAIN_VENV_NOTEBOOKS, ids=[p.stem for p in MAIN_VENV_NOTEBOOKS])
 def test_notebook_executes(path: Path, tmp_path: Path):
     outputs = execute_notebook(path, tmp_path)

@@ -42,7 +42,7 @@ def digit_images(n: int, offset: int = 0) -> TensorDataset:
     return TensorDataset(images, torch.tensor(digits.target[offset:offset + n]))
 
 
-def loaders(n_train: int = 256, n_valid: int = 128, batch_size: int = 32) -> tuple[DataLoader, DataLoader]:
+def loaders(n_train: int = 128, n_valid: int = 64, batch_size: int = 16) -> tuple[DataLoader, DataLoader]:
     """A shuffled training loader (it draws from the global torch RNG, which a range test must rewind) and a
     validation loader, on different images."""
     return (DataLoader(digit_images(n_train), batch_size=batch_size, shuffle=True),
