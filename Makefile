@@ -99,6 +99,7 @@ test: test-js test-python
 bench: setup
 	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/streaming.py
+	$(PY) benchmarks/amp_accumulation.py
 	$(PY) benchmarks/browser_timing.py
 	# Suggestion quality: each method's pick trained against a 25-LR grid (6 min measured on a quiet 2-core machine, 10 under load; --quick < 1 min)
 	$(PY) benchmarks/suggestion_quality.py --json build/suggestion_quality.json

@@ -216,3 +216,17 @@ def test_fastai_to_fp16_keeps_running_fastais_own_loop(tmp_path) -> None:
                                                  on_point=lambda point: scalers.append(learn.scaler))
     assert result.losses == expected
     assert scalers and all(isinstance(scaler, torch.amp.GradScaler) for scaler in scalers)  # fastai's MixedPrecision
+
+
+def test_from_torch_hands_amp_and_accumulation_to_the_backend() -> None:
+    from lrwidget import LRWidget
+
+    model, optimizer, loader = setup()
+    widget = LRWidget.from_torch(model, optimizer, nn.functional.mse_loss, loader, amp=torch.bfloat16,
+                                 accumulation_steps=2, autostart=False, preview=None)
+    try:
+        backend = widget._backend
+        assert isinstance(backend, TorchBackend)
+        assert (backend.amp, backend.accumulation_steps) == (torch.bfloat16, 2)
+    finally:
+        widget.close()

@@ -73,3 +73,8 @@ def test_seed_noise_scores_the_oracle_chosen_without_each_seed() -> None:
     # Seed 0 is best at grid point 0, seed 1 at point 1; each one's pick from the other costs it 50% and 100%.
     row = {"grid_seed_losses": [[1.0, 2.0], [1.5, 1.0], [3.0, 3.0]]}
     assert ceiling.seed_noise(row) == pytest.approx((0.5 + 1.0) / 2)
+
+
+def test_amp_accumulation_benchmark_quick() -> None:
+    output = run_benchmark("amp_accumulation.py", "--quick")
+    assert "bf16" in output and "accumulation" in output

@@ -26,6 +26,9 @@ const MARGIN = { top: 34, right: 26, bottom: 46, left: 62 };
  * @property {Scale} x learning rate ↔ px (log)
  * @property {(log10Lr: number) => number} xFromLog10
  * @property {Scale} y loss ↔ px
+ * @property {number} xUnit the x axis's tick labels (and the handles' and markers') read in lr × xUnit: another layer
+ *   group's LR after a discriminative range test (see groups.js), else 1
+ * @property {string} xTitle the x axis title
  */
 
 /**
@@ -33,9 +36,10 @@ const MARGIN = { top: 34, right: 26, bottom: 46, left: 62 };
  * @param {number} startLr
  * @param {number} endLr
  * @param {[number, number]} lossDomain
+ * @param {{ unit: number, title: string }} [axis] which layer group's LR the x axis is read in
  * @returns {Layout}
  */
-export function computeLayout(width, startLr, endLr, lossDomain) {
+export function computeLayout(width, startLr, endLr, lossDomain, axis = { unit: 1, title: "learning rate" }) {
   const left = MARGIN.left;
   const right = Math.max(left + 1, width - MARGIN.right);
   const top = MARGIN.top;
@@ -45,6 +49,8 @@ export function computeLayout(width, startLr, endLr, lossDomain) {
     x: logScale([startLr, endLr], [left, right]),
     xFromLog10: logPxFromLog10([startLr, endLr], [left, right]),
     y: linearScale(lossDomain, [bottom, top]),
+    xUnit: axis.unit,
+    xTitle: axis.title,
   };
 }
 
@@ -95,7 +101,7 @@ export function createChart(container) {
     setAttributes(clipRect, area);
     setAttributes(plotArea, area);
     const hasPoints = series.losses.some((loss) => loss !== null);
-    const key = [width, ...layout.x.domain, ...layout.y.domain, hasPoints].join(",");
+    const key = [width, ...layout.x.domain, ...layout.y.domain, hasPoints, layout.xUnit, layout.xTitle].join(",");
     if (key !== axesKey) {
       axesKey = key;
       drawAxes(layout, hasPoints);
@@ -168,16 +174,18 @@ export function createChart(container) {
     const gridLines = document.createDocumentFragment();
     const axisParts = document.createDocumentFragment();
 
-    const xTicks = logTicks(layout.x.domain[0], layout.x.domain[1], right - left);
+    // Ticks at round values of the LR shown (lr × xUnit), placed where the recorded lr is value / xUnit.
+    const unit = layout.xUnit;
+    const xTicks = logTicks(layout.x.domain[0] * unit, layout.x.domain[1] * unit, right - left);
     for (const tick of xTicks.labeled) {
-      const x = layout.x.toPx(tick.value);
+      const x = layout.x.toPx(tick.value / unit);
       if (tick.decade) svgElement("line", { class: "lrw-grid-line", x1: x, x2: x, y1: top, y2: bottom }, gridLines);
       svgElement("line", { class: "lrw-tick", x1: x, x2: x, y1: bottom, y2: bottom + 5 }, axisParts);
       svgElement("text", { class: "lrw-tick-label", x, y: bottom + 18, "text-anchor": "middle" }, axisParts)
         .textContent = tick.label;
     }
     for (const value of xTicks.minor) {
-      const x = layout.x.toPx(value);
+      const x = layout.x.toPx(value / unit);
       svgElement("line", { class: "lrw-tick lrw-tick--minor", x1: x, x2: x, y1: bottom, y2: bottom + 3 }, axisParts);
     }
 
@@ -194,7 +202,7 @@ export function createChart(container) {
 
     svgElement("path", { class: "lrw-axis-line", d: `M${left} ${top}V${bottom}H${right}` }, axisParts);
     svgElement("text", { class: "lrw-axis-title", x: (left + right) / 2, y: bottom + 38, "text-anchor": "middle" },
-      axisParts).textContent = "learning rate";
+      axisParts).textContent = layout.xTitle;
     svgElement("text", {
       class: "lrw-axis-title", x: 0, y: 0, "text-anchor": "middle",
       transform: `translate(16 ${(top + bottom) / 2}) rotate(-90)`,

@@ -14,6 +14,9 @@ import { markerColor } from "./registry.js";
  * @property {MarkerEntry[]} markers the markers that get a toggle, in display order
  * @property {Set<string>} visible
  * @property {Record<string, { lr?: unknown }>} suggestions
+ * @property {number} [lrUnit] the suggestions read in lr × lrUnit (the x axis's layer group), default 1
+ * @property {{ value: string, text: string }[]} [groups] the layer groups the x axis can be read in (none: hidden)
+ * @property {string} [shownGroup] the selected one's value
  */
 
 /**
@@ -21,6 +24,7 @@ import { markerColor } from "./registry.js";
  * @property {() => void} run
  * @property {() => void} stop
  * @property {(name: string, visible: boolean) => void} toggle
+ * @property {(group: number) => void} [pickGroup] the x axis should read in this layer group's LR
  */
 
 /**
@@ -37,11 +41,18 @@ export function createControls(root, callbacks) {
   stopButton.textContent = "Stop";
   const statusLine = htmlElement("span", { class: "lrw-status-line", "data-lrw-progress": "", "aria-live": "polite" },
     toolbar);
+  // After a discriminative range test: which layer group's LR the x axis reads in (the curve records the last's).
+  const groupPicker = htmlElement("label", { class: "lrw-group-picker", title:
+    "Every layer group ran at a fixed ratio to the last one: read the x axis in the LR of another group" }, toolbar);
+  htmlElement("span", { class: "lrw-toggles-title" }, groupPicker).textContent = "x axis";
+  const groupSelect = htmlElement("select", { class: "lrw-group-select", "data-lrw-group-select": "" }, groupPicker);
+  groupPicker.hidden = true;
   // The marker toggles double as the legend; they live under the plot (the caller places them), on a row of their
   // own, so a growing progress line never pushes them around.
   const toggles = htmlElement("div", { class: "lrw-toggles", role: "group", "aria-label": "suggestion markers" });
   htmlElement("span", { class: "lrw-toggles-title" }, toggles).textContent = "markers";
   const toggleList = htmlElement("span", { class: "lrw-toggle-list" }, toggles);
+  let groupKey = "";
   const errorBox = htmlElement("div", { class: "lrw-error", role: "alert", "data-lrw-error": "" }, root);
   errorBox.hidden = true;
 
@@ -54,11 +65,13 @@ export function createControls(root, callbacks) {
     const input = /** @type {HTMLInputElement} */ (event.target);
     if (input.dataset.lrwToggle) callbacks.toggle(input.dataset.lrwToggle, input.checked);
   };
+  const onPickGroup = () => callbacks.pickGroup?.(Number(groupSelect.value));
   const onRun = () => callbacks.run();
   const onStop = () => callbacks.stop();
   runButton.addEventListener("click", onRun);
   stopButton.addEventListener("click", onStop);
   toggles.addEventListener("change", onToggle);
+  groupSelect.addEventListener("change", onPickGroup);
 
   /** @param {MarkerEntry[]} markers */
   function rebuildToggles(markers) {
@@ -98,8 +111,27 @@ export function createControls(root, callbacks) {
     for (const [name, { input, value }] of toggleByName) {
       input.checked = state.visible.has(name);
       const lr = state.suggestions[name]?.lr;
-      setText(value, typeof lr === "number" && Number.isFinite(lr) ? formatLr(lr) : "");
+      setText(value, typeof lr === "number" && Number.isFinite(lr) ? formatLr(lr * (state.lrUnit ?? 1)) : "");
     }
+    updateGroups(state.groups ?? [], state.shownGroup ?? "");
+  }
+
+  /**
+   * @param {{ value: string, text: string }[]} groups
+   * @param {string} shown
+   */
+  function updateGroups(groups, shown) {
+    groupPicker.hidden = groups.length === 0;
+    const key = JSON.stringify(groups);
+    if (key !== groupKey) { // rebuilt only when the groups change, so an open or focused selector stays as it is
+      groupKey = key;
+      groupSelect.replaceChildren(...groups.map(({ value, text }) => {
+        const option = htmlElement("option", { value });
+        option.textContent = text;
+        return option;
+      }));
+    }
+    if (groups.length > 0) /** @type {HTMLSelectElement} */ (groupSelect).value = shown;
   }
 
   return {
@@ -109,6 +141,7 @@ export function createControls(root, callbacks) {
       runButton.removeEventListener("click", onRun);
       stopButton.removeEventListener("click", onStop);
       toggles.removeEventListener("change", onToggle);
+      groupSelect.removeEventListener("change", onPickGroup);
     },
   };
 }

@@ -15,6 +15,7 @@ import { formatLr } from "./format.js";
  * @property {boolean} showLo lo is drawn only for several layer groups
  * @property {number} startLr
  * @property {number} endLr
+ * @property {string} [name] the hi handle's label when lo is hidden (default "lr")
  */
 
 /**
@@ -185,9 +186,12 @@ export function createHandles(chart, callbacks) {
       setAttributes(handle.line, { x1: 0, x2: 0, y1: top, y2: bottom });
       handle.knob.setAttribute("y", String(top + 1));
       const [min, max] = handleBounds(which, { ...view, lo: view.showLo ? view.lo : null });
-      const text = `${view.showLo ? which : "lr"} ${formatLr(value, 3)}`;
+      // The label reads in the axis's unit (another group's LR after a discriminative test); aria-valuenow stays
+      // the recorded lr, which is what the handle's value is.
+      const shownLr = formatLr(value * layout.xUnit, 3);
+      const text = `${view.showLo ? which : view.name ?? "lr"} ${shownLr}`;
       setAttributes(handle.knob, {
-        "aria-valuenow": value, "aria-valuemin": min, "aria-valuemax": max, "aria-valuetext": formatLr(value, 3),
+        "aria-valuenow": value, "aria-valuemin": min, "aria-valuemax": max, "aria-valuetext": shownLr,
       });
       setText(handle.label, text);
       shown.push({ which, x, text });

@@ -6,6 +6,7 @@ import { createControls } from "./controls.js";
 import { htmlElement } from "./dom.js";
 import { snapHi, throttle } from "./drag.js";
 import { formatStatusLine } from "./format.js";
+import { groupAxis, groupOptions, groupRatios, shownGroup } from "./groups.js";
 import { createHandles } from "./handles.js";
 import { createMarkers } from "./markers.js";
 import { markerEntries, markerSpecs, orderVisible, visibleNames } from "./registry.js";
@@ -52,6 +53,10 @@ function render({ model, el }) {
     run: () => model.send({ type: "run" }),
     stop: () => model.send({ type: "stop" }),
     toggle: setMarkerVisible,
+    pickGroup: (group) => {
+      pickedGroup = group;
+      schedule(true);
+    },
   });
   const plot = htmlElement("div", { class: "lrw-plot" }, root);
   const chart = createChart(plot);
@@ -71,6 +76,9 @@ function render({ model, el }) {
   /** Handle values of a drag or key press in progress; they win over the model until the interaction ends. */
   /** @type {{ lo?: number, hi?: number }} */
   const pending = {};
+  /** The layer group whose LR the x axis reads in, picked in the view (null: the last, which the curve records). */
+  /** @type {number | null} */
+  let pickedGroup = null;
 
   /** @param {string} name */
   const numberTrait = (name) => finiteOrNull(model.get(name));
@@ -84,12 +92,18 @@ function render({ model, el }) {
   // A run in progress draws its live points; otherwise the finished `curve` (also what a saved notebook holds).
   const series = () => (status() === "running" && live.lrs.length > 0 ? live : curve ?? live);
 
+  const nGroups = () => Number(model.get("n_groups") ?? 1);
+  const ratios = () => groupRatios(model.get("group_lr_ratios"), nGroups());
+  const axis = () => groupAxis(ratios(), nGroups(), pickedGroup);
+
   /** @returns {HandleView} */
   function handleView() {
     return {
       lo: pending.lo ?? numberTrait("lr_lo"),
       hi: pending.hi ?? numberTrait("lr_hi"),
-      showLo: Number(model.get("n_groups") ?? 1) > 1,
+      // After a discriminative test each group's LR is hi × its ratio: there is no lo to pick.
+      showLo: nGroups() > 1 && ratios().length === 0,
+      name: axis().handleName,
       startLr: numberTrait("start_lr") ?? 1e-7,
       endLr: numberTrait("end_lr") ?? 10,
     };
@@ -114,7 +128,9 @@ function render({ model, el }) {
     const started = performance.now();
     const data = series();
     const view = handleView();
-    layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
+    const xAxis = axis();
+    layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0),
+      xAxis);
     chart.draw(layout, data, emptyMessage());
     const entries = markerList();
     const shown = visible();
@@ -129,6 +145,9 @@ function render({ model, el }) {
       markers: entries,
       visible: shown,
       suggestions: suggestions(),
+      lrUnit: xAxis.unit,
+      groups: groupOptions(ratios(), model.get("group_labels")),
+      shownGroup: String(shownGroup(pickedGroup, ratios().length)),
     });
     // A benchmark hook: what the last redraw cost in script time (layout and paint come after).
     root.setAttribute("data-lrw-last-redraw-ms", (performance.now() - started).toFixed(3));
@@ -242,10 +261,12 @@ function render({ model, el }) {
       curve = seriesFromCurve(model.get("curve"));
       schedule(true);
     }],
-    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"]
+    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry",
+      "group_lr_ratios", "group_labels"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(true)])),
-    ...["lr_lo", "lr_hi", "n_groups"]
+    ...["lr_lo", "lr_hi"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(false)])),
+    ["change:n_groups", () => schedule(true)], // the axis title names the groups
   ];
   for (const [event, callback] of subscriptions) model.on(event, callback);
 

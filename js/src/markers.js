@@ -29,6 +29,8 @@ export function createMarkers(chart, tooltip, onSelect) {
   /** The marker whose tooltip is open: it follows the marker when a redraw moves it. */
   /** @type {string | null} */
   let tipFor = null;
+  /** The LRs read in the axis's unit (another layer group's LR after a discriminative test): layout.xUnit. */
+  let unit = 1;
 
   /** @param {string} name */
   function showTip(name) {
@@ -37,10 +39,10 @@ export function createMarkers(chart, tooltip, onSelect) {
     tipFor = name;
     tooltip.textContent = "";
     const title = document.createElement("strong");
-    title.textContent = `${name} ${formatLr(marker.spec.lr, 3)}`;
+    title.textContent = `${name} ${formatLr(marker.spec.lr * unit, 3)}`;
     const loss = document.createElement("span");
     loss.className = "lrw-tooltip-hint";
-    loss.textContent = ` · loss ${formatLoss(marker.spec.pointLoss)} at ${formatLr(marker.spec.pointLr, 3)}`;
+    loss.textContent = ` · loss ${formatLoss(marker.spec.pointLoss)} at ${formatLr(marker.spec.pointLr * unit, 3)}`;
     tooltip.append(title, loss, document.createElement("br"), marker.spec.tip || "", document.createElement("br"));
     const hint = document.createElement("span");
     hint.className = "lrw-tooltip-hint";
@@ -91,6 +93,7 @@ export function createMarkers(chart, tooltip, onSelect) {
    */
   function update(layout, specs) {
     plotRight = layout.width;
+    unit = layout.xUnit;
     const names = new Set(specs.map((spec) => spec.name));
     for (const [name, marker] of markers) {
       if (names.has(name)) continue;
@@ -115,10 +118,10 @@ export function createMarkers(chart, tooltip, onSelect) {
       marker.x = layout.x.toPx(spec.pointLr);
       marker.y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
       marker.group.setAttribute("transform", `translate(${marker.x} ${marker.y})`);
-      const text = `${spec.name} ${formatLr(spec.lr)}`;
+      const text = `${spec.name} ${formatLr(spec.lr * unit)}`;
       setText(marker.label, text);
       marker.group.setAttribute("aria-label",
-        `${spec.name} suggestion${spec.isDefault ? " (default)" : ""} ${formatLr(spec.lr, 3)}: ${spec.tip} ` +
+        `${spec.name} suggestion${spec.isDefault ? " (default)" : ""} ${formatLr(spec.lr * unit, 3)}: ${spec.tip} ` +
         "Press Enter to move the hi handle here.");
       return { marker, item: { x: marker.x, y: marker.y, radius, width: text.length * LABEL_CHAR_PX } };
     });

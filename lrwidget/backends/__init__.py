@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from lrwidget.backends.fastai import FastaiBackend, is_fastai_learner
 from lrwidget.backends.learner import LearnerBackend
 from lrwidget.backends.torch import TorchBackend
-from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
+from lrwidget.engine.rangetest import LRSpec, RangeTestPoint, RangeTestResult
 from lrwidget.train.learner import Learner
 from lrwidget.train.plan import GroupSummary, Plan, TrainingCall, TrainingCallName
 
@@ -51,14 +51,18 @@ class Backend(Protocol):
     def range_test(
         self,
         *,
-        start_lr: float,
-        end_lr: float,
+        start_lr: LRSpec,
+        end_lr: LRSpec,
         num_it: int,
         stop_div: bool,
         on_point: Callable[[RangeTestPoint], None],
         cancel: threading.Event,
     ) -> RangeTestResult:
-        """Runs the range test, restoring everything afterwards, and returns the curve."""
+        """Runs the range test, restoring everything afterwards, and returns the curve.
+
+        ``start_lr``/``end_lr`` may be given per layer group (a slice or one value per group), swept together at
+        fixed ratios; the curve records the last group's LR (:mod:`lrwidget.engine.group_lrs`).
+        """
         ...
 
     def lease(self, owner: threading.Thread) -> AbstractContextManager[None]:

@@ -29,6 +29,7 @@ from lrwidget.engine.rangetest import (
     CANCELLED,
     COMPLETED,
     DIVERGED,
+    LRSpec,
     RangeTestPoint,
     RangeTestResult,
     add_warning,
@@ -109,20 +110,24 @@ class FastaiBackend:
     def range_test(
         self,
         *,
-        start_lr: float,
-        end_lr: float,
+        start_lr: LRSpec,
+        end_lr: LRSpec,
         num_it: int,
         stop_div: bool,
         on_point: Callable[[RangeTestPoint], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> RangeTestResult:
+        """fastai's own LRFinder; ``start_lr``/``end_lr`` per group reach it as numpy arrays (fastai's working form)."""
         from lrwidget.backends.fastai_callbacks import InMemoryLRFinder, PointStreamer
 
         learn = self.learn
-        check_lr_range(start_lr, end_lr)
+        lr_range = check_lr_range(start_lr, end_lr, n_groups=self.n_groups)
         check_num_it(num_it)
         n_epoch = num_it // _train_batches(learn.dls.train) + 1  # fastai's lr_find: epochs enough for num_it
-        finder = InMemoryLRFinder(start_lr=start_lr, end_lr=end_lr, num_it=num_it, stop_div=stop_div)
+        # fastai's LRFinder takes per-group values only as numpy arrays (a list or a slice crashes it).
+        finder = InMemoryLRFinder(start_lr=lr_range.start_lr if lr_range.uniform else np.array(lr_range.starts),
+                                  end_lr=lr_range.end_lr if lr_range.uniform else np.array(lr_range.ends),
+                                  num_it=num_it, stop_div=stop_div)
         streamer = PointStreamer(on_point, cancel)
         started = time.perf_counter()
         had_no_optimizer = learn.opt is None
@@ -146,8 +151,7 @@ class FastaiBackend:
             raw_losses=streamer.raw_losses,
             stop_reason=reason,
             num_it=int(num_it),
-            start_lr=float(start_lr),
-            end_lr=float(end_lr),
+            **lr_range.result_fields(),
             elapsed_s=time.perf_counter() - started,
         )
         add_warning(result, stop_div)

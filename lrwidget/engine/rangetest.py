@@ -21,7 +21,6 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from numbers import Real
 from typing import Any, Self
 
 import numpy as np
@@ -31,6 +30,7 @@ from torch import nn
 from lrwidget.engine import busy
 from lrwidget.engine.amp_step import build_step, check_step_options
 from lrwidget.engine.diagnosis import RangeTestWarning, explain_stop
+from lrwidget.engine.group_lrs import GroupLRRange, group_lr_range
 from lrwidget.engine.loaders import cycle_batches, loader_length
 from lrwidget.engine.precision import MixedPrecision
 from lrwidget.engine.smoothing import LossSmoother
@@ -41,6 +41,8 @@ from lrwidget.suggest import SuggestedLRs, suggest_lrs, valley
 COMPLETED, DIVERGED, CANCELLED = "completed", "diverged", "cancelled"
 MIN_NUM_IT = 6  # fastai's LRFinder raises smaller num_it to 6
 DIVERGENCE_FACTOR = 4.0
+#: A range test's ``start_lr`` / ``end_lr``: one number, or one per param group (a slice, a sequence or an array).
+LRSpec = float | slice | Sequence[float] | np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,10 @@ class RangeTestResult:
     "diverged" although the best smoothed loss was at or below 0 (fastai's ``4 × best`` rule misfires there; it says
     to pass ``stop_div=False`` or check the loss), a loss that was NaN or inf from the first step, or a loss that
     turned NaN while ``stop_div`` could not see it. The same sentence is emitted as a :class:`RangeTestWarning`.
+
+    A discriminative test (``start_lr``/``end_lr`` per param group, see :mod:`lrwidget.engine.group_lrs`) keeps
+    each group's range in ``group_start_lrs``/``group_end_lrs``; ``lrs``, ``start_lr`` and ``end_lr`` are the last
+    group's, as fastai records them. Both are None when every group got the same LR.
     """
 
     lrs: list[float] = field(default_factory=list)
@@ -75,6 +81,20 @@ class RangeTestResult:
     end_lr: float = 10.0
     elapsed_s: float = 0.0
     warning: str | None = None
+    group_start_lrs: list[float] | None = None
+    group_end_lrs: list[float] | None = None
+
+    @property
+    def group_lr_ratios(self) -> list[float] | None:
+        """Each param group's LR over the recorded (last) group's, the same at every step; None: all the same."""
+        return None if self.group_start_lrs is None else [lr / self.start_lr for lr in self.group_start_lrs]
+
+    def group_lrs(self, iteration: int, run_steps: int) -> list[float] | None:
+        """Each group's LR at batch ``iteration`` of ``run_steps``: ``start_g * (end_g/start_g) ** (k/n)``."""
+        if self.group_start_lrs is None or self.group_end_lrs is None:
+            return None
+        return [exponential_lr(start, end, iteration, run_steps)
+                for start, end in zip(self.group_start_lrs, self.group_end_lrs, strict=True)]
 
     @property
     def points(self) -> list[RangeTestPoint]:
@@ -143,8 +163,8 @@ def range_test(
     loss_func: LossFunc,
     train_dl: Iterable[Any],
     *,
-    start_lr: float = 1e-7,
-    end_lr: float = 10,
+    start_lr: LRSpec = 1e-7,
+    end_lr: LRSpec = 10,
     num_it: int = 100,
     stop_div: bool = True,
     on_point: Callable[[RangeTestPoint], None] | None = None,
@@ -162,7 +182,9 @@ def range_test(
         train_dl: any iterable of batches, sized or not; iterated again when it runs out. A one-shot iterator
             (a generator) must give all the batches the test needs.
         start_lr, end_lr: the LR range, ``0 < start_lr < end_lr``, both finite, with every LR of the schedule
-            finite.
+            finite. Per param group (a discriminative test): a ``slice`` (spread as fastai's ``set_hyper``) or a
+            sequence/array of one value per group, with the same ratios between groups in both; every group sweeps
+            its own range and ``lrs`` records the last group's (see :mod:`lrwidget.engine.group_lrs`).
         num_it: the number of steps (at least 1; values below 6 are raised to 6, as in fastai).
         stop_div: stop once the smoothed loss exceeds 4× its best.
         on_point: called with a :class:`RangeTestPoint` after every step.
@@ -180,12 +202,13 @@ def range_test(
         A :class:`RangeTestResult`. If training raises, everything is restored and the exception is re-raised.
         A run whose stop reason would mislead also emits a :class:`RangeTestWarning` (see ``result.warning``).
     """
-    _check_range_arguments(model, optimizer, loss_func, train_dl, start_lr, end_lr, num_it, on_point, cancel)
+    lr_range = _check_range_arguments(model, optimizer, loss_func, train_dl, start_lr, end_lr, num_it, on_point,
+                                      cancel)
     check_step_options(amp, accumulation_steps, step)
     run_steps = max(int(num_it), MIN_NUM_IT)
     train_step = step if step is not None else build_step(
         model, optimizer, loss_func, MixedPrecision.of(amp, model), accumulation_steps)
-    result = RangeTestResult(num_it=int(num_it), start_lr=float(start_lr), end_lr=float(end_lr))
+    result = RangeTestResult(num_it=int(num_it), **lr_range.result_fields())
     snapshot = TrainingSnapshot(model, optimizer, loaders=[train_dl], scalers=[getattr(train_step, "scaler", None)])
     started = time.perf_counter()
     try:
@@ -224,7 +247,7 @@ def _run(
         if cancel is not None and cancel.is_set():
             return CANCELLED
         lr = exponential_lr(result.start_lr, result.end_lr, iteration, run_steps)
-        _set_lr(optimizer, lr)
+        _set_lr(optimizer, lr, result.group_lrs(iteration, run_steps))
         raw_loss = _loss_value(train_step(next(batches)))
         smoothed_loss = smoother.add(raw_loss)
         result.lrs.append(lr)
@@ -243,12 +266,14 @@ def _loss_value(loss: torch.Tensor) -> float:
     return loss.item() if loss.dim() == 0 else loss.float().mean().item()
 
 
-def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    for group in optimizer.param_groups:
+def _set_lr(optimizer: torch.optim.Optimizer, lr: float, group_lrs: list[float] | None = None) -> None:
+    """Every param group gets ``lr``, or its own from ``group_lrs`` (a discriminative test)."""
+    for index, group in enumerate(optimizer.param_groups):
+        group_lr = lr if group_lrs is None else group_lrs[index]
         if isinstance(group["lr"], torch.Tensor):
-            group["lr"].fill_(lr)  # capturable / fused optimizers keep lr as a tensor that must stay the same object
+            group["lr"].fill_(group_lr)  # capturable/fused optimizers keep lr as a tensor that must stay the object
         else:
-            group["lr"] = lr
+            group["lr"] = group_lr
 
 
 def _check_range_arguments(
@@ -261,8 +286,8 @@ def _check_range_arguments(
     num_it: Any,
     on_point: Any,
     cancel: Any,
-) -> None:
-    """Raises a clear error for bad input, before anything is changed."""
+) -> GroupLRRange:
+    """Raises a clear error for bad input, before anything is changed; returns each param group's LR range."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not any(True for _ in model.parameters()):
@@ -275,12 +300,13 @@ def _check_range_arguments(
         raise TypeError(f"train_dl must be an iterable of batches (a DataLoader), got {type(train_dl).__name__}")
     if loader_length(train_dl) == 0:
         raise ValueError("train_dl is empty (len 0); the range test needs at least one batch")
-    check_lr_range(start_lr, end_lr)
+    lr_range = check_lr_range(start_lr, end_lr, n_groups=len(optimizer.param_groups))
     check_num_it(num_it)
     if on_point is not None and not callable(on_point):
         raise TypeError(f"on_point must be callable or None, got {on_point!r}")
     if cancel is not None and not callable(getattr(cancel, "is_set", None)):
         raise TypeError(f"cancel must be a threading.Event (anything with is_set()), got {type(cancel).__name__}")
+    return lr_range
 
 
 def check_num_it(num_it: Any) -> None:
@@ -289,22 +315,18 @@ def check_num_it(num_it: Any) -> None:
         raise ValueError(f"num_it must be an integer >= 1, got {num_it!r}")
 
 
-def check_lr_range(start_lr: Any, end_lr: Any) -> None:
+def check_lr_range(start_lr: Any, end_lr: Any, n_groups: int | None = None) -> GroupLRRange:
     """Raises ValueError unless ``0 < start_lr < end_lr``, both finite real numbers, and the schedule is finite.
 
     The schedule ``start_lr * (end_lr / start_lr) ** (k / num_it)`` needs the ratio finite: ``1e-7`` to ``1e308``
     or ``1e-300`` to ``1e300`` overflow it and would train at inf. With a finite ratio every LR lies in
     ``[start_lr, end_lr)``, finite and above 0.
+
+    Per param group (``n_groups`` of them; None: not known yet), each group's range must pass these checks, a
+    sequence must have one value per group, and the ratios between groups must be the same in ``start_lr`` and
+    ``end_lr`` (:func:`lrwidget.engine.group_lrs.group_lr_range`). Returns each group's range.
     """
-    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    if start_lr >= end_lr:
-        raise ValueError(f"start_lr must be below end_lr, got start_lr={start_lr!r} >= end_lr={end_lr!r}")
-    ratio = float(end_lr) / float(start_lr)
-    if not math.isfinite(ratio):
-        raise ValueError(f"end_lr / start_lr must be a finite number, got {end_lr!r} / {start_lr!r} = {ratio}: "
-                         "the schedule's LRs would overflow to inf; narrow the range")
+    return group_lr_range(start_lr, end_lr, n_groups)
 
 
 __all__: Sequence[str] = ["LossSmoother", "RangeTestPoint", "RangeTestResult", "exponential_lr", "range_test"]

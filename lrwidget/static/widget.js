@@ -371,7 +371,7 @@ function pad(bottom, top) {
 var PLOT_HEIGHT = 320;
 var MIN_WIDTH = 320;
 var MARGIN = { top: 34, right: 26, bottom: 46, left: 62 };
-function computeLayout(width, startLr, endLr, lossDomain) {
+function computeLayout(width, startLr, endLr, lossDomain, axis = { unit: 1, title: "learning rate" }) {
   const left = MARGIN.left;
   const right = Math.max(left + 1, width - MARGIN.right);
   const top = MARGIN.top;
@@ -385,7 +385,9 @@ function computeLayout(width, startLr, endLr, lossDomain) {
     bottom,
     x: logScale([startLr, endLr], [left, right]),
     xFromLog10: logPxFromLog10([startLr, endLr], [left, right]),
-    y: linearScale(lossDomain, [bottom, top])
+    y: linearScale(lossDomain, [bottom, top]),
+    xUnit: axis.unit,
+    xTitle: axis.title
   };
 }
 var chartCount = 0;
@@ -421,7 +423,7 @@ function createChart(container) {
     setAttributes(clipRect, area);
     setAttributes(plotArea, area);
     const hasPoints = series.losses.some((loss) => loss !== null);
-    const key = [width, ...layout.x.domain, ...layout.y.domain, hasPoints].join(",");
+    const key = [width, ...layout.x.domain, ...layout.y.domain, hasPoints, layout.xUnit, layout.xTitle].join(",");
     if (key !== axesKey) {
       axesKey = key;
       drawAxes(layout, hasPoints);
@@ -474,15 +476,16 @@ function createChart(container) {
     const { left, right, top, bottom } = layout;
     const gridLines = document.createDocumentFragment();
     const axisParts = document.createDocumentFragment();
-    const xTicks = logTicks(layout.x.domain[0], layout.x.domain[1], right - left);
+    const unit = layout.xUnit;
+    const xTicks = logTicks(layout.x.domain[0] * unit, layout.x.domain[1] * unit, right - left);
     for (const tick of xTicks.labeled) {
-      const x = layout.x.toPx(tick.value);
+      const x = layout.x.toPx(tick.value / unit);
       if (tick.decade) svgElement("line", { class: "lrw-grid-line", x1: x, x2: x, y1: top, y2: bottom }, gridLines);
       svgElement("line", { class: "lrw-tick", x1: x, x2: x, y1: bottom, y2: bottom + 5 }, axisParts);
       svgElement("text", { class: "lrw-tick-label", x, y: bottom + 18, "text-anchor": "middle" }, axisParts).textContent = tick.label;
     }
     for (const value of xTicks.minor) {
-      const x = layout.x.toPx(value);
+      const x = layout.x.toPx(value / unit);
       svgElement("line", { class: "lrw-tick lrw-tick--minor", x1: x, x2: x, y1: bottom, y2: bottom + 3 }, axisParts);
     }
     const [lossMin, lossMax] = layout.y.domain;
@@ -503,7 +506,7 @@ function createChart(container) {
       "text",
       { class: "lrw-axis-title", x: (left + right) / 2, y: bottom + 38, "text-anchor": "middle" },
       axisParts
-    ).textContent = "learning rate";
+    ).textContent = layout.xTitle;
     svgElement("text", {
       class: "lrw-axis-title",
       x: 0,
@@ -677,9 +680,14 @@ function createControls(root, callbacks) {
     { class: "lrw-status-line", "data-lrw-progress": "", "aria-live": "polite" },
     toolbar
   );
+  const groupPicker = htmlElement("label", { class: "lrw-group-picker", title: "Every layer group ran at a fixed ratio to the last one: read the x axis in the LR of another group" }, toolbar);
+  htmlElement("span", { class: "lrw-toggles-title" }, groupPicker).textContent = "x axis";
+  const groupSelect = htmlElement("select", { class: "lrw-group-select", "data-lrw-group-select": "" }, groupPicker);
+  groupPicker.hidden = true;
   const toggles = htmlElement("div", { class: "lrw-toggles", role: "group", "aria-label": "suggestion markers" });
   htmlElement("span", { class: "lrw-toggles-title" }, toggles).textContent = "markers";
   const toggleList = htmlElement("span", { class: "lrw-toggle-list" }, toggles);
+  let groupKey = "";
   const errorBox = htmlElement("div", { class: "lrw-error", role: "alert", "data-lrw-error": "" }, root);
   errorBox.hidden = true;
   const toggleByName = /* @__PURE__ */ new Map();
@@ -691,11 +699,13 @@ function createControls(root, callbacks) {
     );
     if (input.dataset.lrwToggle) callbacks.toggle(input.dataset.lrwToggle, input.checked);
   };
+  const onPickGroup = () => callbacks.pickGroup?.(Number(groupSelect.value));
   const onRun = () => callbacks.run();
   const onStop = () => callbacks.stop();
   runButton.addEventListener("click", onRun);
   stopButton.addEventListener("click", onStop);
   toggles.addEventListener("change", onToggle);
+  groupSelect.addEventListener("change", onPickGroup);
   function rebuildToggles(markers) {
     toggleList.replaceChildren();
     toggleByName.clear();
@@ -732,8 +742,22 @@ function createControls(root, callbacks) {
     for (const [name, { input, value }] of toggleByName) {
       input.checked = state.visible.has(name);
       const lr = state.suggestions[name]?.lr;
-      setText(value, typeof lr === "number" && Number.isFinite(lr) ? formatLr(lr) : "");
+      setText(value, typeof lr === "number" && Number.isFinite(lr) ? formatLr(lr * (state.lrUnit ?? 1)) : "");
     }
+    updateGroups(state.groups ?? [], state.shownGroup ?? "");
+  }
+  function updateGroups(groups, shown) {
+    groupPicker.hidden = groups.length === 0;
+    const key = JSON.stringify(groups);
+    if (key !== groupKey) {
+      groupKey = key;
+      groupSelect.replaceChildren(...groups.map(({ value, text }) => {
+        const option = htmlElement("option", { value });
+        option.textContent = text;
+        return option;
+      }));
+    }
+    if (groups.length > 0) groupSelect.value = shown;
   }
   return {
     legend: toggles,
@@ -742,6 +766,7 @@ function createControls(root, callbacks) {
       runButton.removeEventListener("click", onRun);
       stopButton.removeEventListener("click", onStop);
       toggles.removeEventListener("change", onToggle);
+      groupSelect.removeEventListener("change", onPickGroup);
     }
   };
 }
@@ -850,6 +875,43 @@ function attachPointerDrag(element, { start, move, end }) {
   return () => {
     for (const [name, listener] of events) element.removeEventListener(name, listener);
   };
+}
+
+// src/groups.js
+function groupRatios(value, nGroups) {
+  if (!Array.isArray(value) || value.length < 2 || value.length !== nGroups) return [];
+  const valid = value.every((ratio) => typeof ratio === "number" && Number.isFinite(ratio) && ratio > 0);
+  return valid ? (
+    /** @type {number[]} */
+    value
+  ) : [];
+}
+function shownGroup(shown, nGroups) {
+  return shown === null || !Number.isInteger(shown) || shown < 0 || shown >= nGroups ? nGroups - 1 : shown;
+}
+function groupAxis(ratios, nGroups, shown) {
+  if (ratios.length === 0) {
+    return {
+      title: nGroups > 1 ? `learning rate (all ${nGroups} layer groups)` : "learning rate",
+      unit: 1,
+      handleName: "lr"
+    };
+  }
+  const group = shownGroup(shown, ratios.length);
+  const head = group === ratios.length - 1 ? " (head)" : "";
+  return {
+    title: `LR of group ${group + 1} of ${ratios.length}${head}`,
+    unit: ratios[group],
+    handleName: `group ${group + 1}`
+  };
+}
+function groupOptions(ratios, labels) {
+  const names = Array.isArray(labels) ? labels : [];
+  return ratios.map((ratio, group) => {
+    const modules = typeof names[group] === "string" && names[group] ? ` \xB7 ${names[group]}` : "";
+    const head = group === ratios.length - 1 ? " (head)" : ` \xB7 \xD7${formatLr(ratio, 3)}`;
+    return { value: String(group), text: `group ${group + 1}${head}${modules}` };
+  });
 }
 
 // src/handles.js
@@ -993,12 +1055,13 @@ function createHandles(chart, callbacks) {
       setAttributes(handle.line, { x1: 0, x2: 0, y1: top, y2: bottom });
       handle.knob.setAttribute("y", String(top + 1));
       const [min, max] = handleBounds(which, { ...view, lo: view.showLo ? view.lo : null });
-      const text = `${view.showLo ? which : "lr"} ${formatLr(value, 3)}`;
+      const shownLr = formatLr(value * layout.xUnit, 3);
+      const text = `${view.showLo ? which : view.name ?? "lr"} ${shownLr}`;
       setAttributes(handle.knob, {
         "aria-valuenow": value,
         "aria-valuemin": min,
         "aria-valuemax": max,
-        "aria-valuetext": formatLr(value, 3)
+        "aria-valuetext": shownLr
       });
       setText(handle.label, text);
       shown.push({ which, x, text });
@@ -1087,16 +1150,17 @@ function createMarkers(chart, tooltip, onSelect) {
   const markers = /* @__PURE__ */ new Map();
   let plotRight = 0;
   let tipFor = null;
+  let unit = 1;
   function showTip(name) {
     const marker = markers.get(name);
     if (!marker) return;
     tipFor = name;
     tooltip.textContent = "";
     const title = document.createElement("strong");
-    title.textContent = `${name} ${formatLr(marker.spec.lr, 3)}`;
+    title.textContent = `${name} ${formatLr(marker.spec.lr * unit, 3)}`;
     const loss = document.createElement("span");
     loss.className = "lrw-tooltip-hint";
-    loss.textContent = ` \xB7 loss ${formatLoss(marker.spec.pointLoss)} at ${formatLr(marker.spec.pointLr, 3)}`;
+    loss.textContent = ` \xB7 loss ${formatLoss(marker.spec.pointLoss)} at ${formatLr(marker.spec.pointLr * unit, 3)}`;
     tooltip.append(title, loss, document.createElement("br"), marker.spec.tip || "", document.createElement("br"));
     const hint = document.createElement("span");
     hint.className = "lrw-tooltip-hint";
@@ -1148,6 +1212,7 @@ function createMarkers(chart, tooltip, onSelect) {
   }
   function update(layout, specs) {
     plotRight = layout.width;
+    unit = layout.xUnit;
     const names = new Set(specs.map((spec) => spec.name));
     for (const [name, marker] of markers) {
       if (names.has(name)) continue;
@@ -1170,11 +1235,11 @@ function createMarkers(chart, tooltip, onSelect) {
       marker.x = layout.x.toPx(spec.pointLr);
       marker.y = Math.min(layout.bottom - DOT_RADIUS, Math.max(layout.top + DOT_RADIUS, layout.y.toPx(spec.pointLoss)));
       marker.group.setAttribute("transform", `translate(${marker.x} ${marker.y})`);
-      const text = `${spec.name} ${formatLr(spec.lr)}`;
+      const text = `${spec.name} ${formatLr(spec.lr * unit)}`;
       setText(marker.label, text);
       marker.group.setAttribute(
         "aria-label",
-        `${spec.name} suggestion${spec.isDefault ? " (default)" : ""} ${formatLr(spec.lr, 3)}: ${spec.tip} Press Enter to move the hi handle here.`
+        `${spec.name} suggestion${spec.isDefault ? " (default)" : ""} ${formatLr(spec.lr * unit, 3)}: ${spec.tip} Press Enter to move the hi handle here.`
       );
       return { marker, item: { x: marker.x, y: marker.y, radius, width: text.length * LABEL_CHAR_PX2 } };
     });
@@ -1341,7 +1406,11 @@ function render({ model, el }) {
   const controls = createControls(root, {
     run: () => model.send({ type: "run" }),
     stop: () => model.send({ type: "stop" }),
-    toggle: setMarkerVisible
+    toggle: setMarkerVisible,
+    pickGroup: (group) => {
+      pickedGroup = group;
+      schedule(true);
+    }
   });
   const plot = htmlElement("div", { class: "lrw-plot" }, root);
   const chart = createChart(plot);
@@ -1357,6 +1426,7 @@ function render({ model, el }) {
   let layout = null;
   let lastReplayAt = -Infinity;
   const pending = {};
+  let pickedGroup = null;
   const numberTrait = (name) => finiteOrNull(model.get(name));
   const suggestions = () => {
     const value = model.get("suggestions");
@@ -1368,11 +1438,16 @@ function render({ model, el }) {
   const markerList = () => markerEntries(model.get("marker_registry"), suggestions());
   const visible = () => visibleNames(model.get("visible_markers"), markerList());
   const series = () => status() === "running" && live.lrs.length > 0 ? live : curve ?? live;
+  const nGroups = () => Number(model.get("n_groups") ?? 1);
+  const ratios = () => groupRatios(model.get("group_lr_ratios"), nGroups());
+  const axis = () => groupAxis(ratios(), nGroups(), pickedGroup);
   function handleView() {
     return {
       lo: pending.lo ?? numberTrait("lr_lo"),
       hi: pending.hi ?? numberTrait("lr_hi"),
-      showLo: Number(model.get("n_groups") ?? 1) > 1,
+      // After a discriminative test each group's LR is hi × its ratio: there is no lo to pick.
+      showLo: nGroups() > 1 && ratios().length === 0,
+      name: axis().handleName,
       startLr: numberTrait("start_lr") ?? 1e-7,
       endLr: numberTrait("end_lr") ?? 10
     };
@@ -1393,7 +1468,14 @@ function render({ model, el }) {
     const started = performance.now();
     const data = series();
     const view = handleView();
-    layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
+    const xAxis = axis();
+    layout = computeLayout(
+      width,
+      view.startLr,
+      view.endLr,
+      chart.lossDomainFor(data, Number(model.get("num_it")) || 0),
+      xAxis
+    );
     chart.draw(layout, data, emptyMessage());
     const entries = markerList();
     const shown = visible();
@@ -1407,7 +1489,10 @@ function render({ model, el }) {
       notice: String(model.get("notice") ?? ""),
       markers: entries,
       visible: shown,
-      suggestions: suggestions()
+      suggestions: suggestions(),
+      lrUnit: xAxis.unit,
+      groups: groupOptions(ratios(), model.get("group_labels")),
+      shownGroup: String(shownGroup(pickedGroup, ratios().length))
     });
     root.setAttribute("data-lrw-last-redraw-ms", (performance.now() - started).toFixed(3));
     root.setAttribute("data-lrw-point-count", String(data.lrs.length));
@@ -1498,14 +1583,28 @@ function render({ model, el }) {
       curve = seriesFromCurve(model.get("curve"));
       schedule(true);
     }],
-    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"].map((name) => (
+    ...[
+      "error",
+      "notice",
+      "progress",
+      "start_lr",
+      "end_lr",
+      "num_it",
+      "suggestions",
+      "visible_markers",
+      "marker_registry",
+      "group_lr_ratios",
+      "group_labels"
+    ].map((name) => (
       /** @type {[string, Listener]} */
       [`change:${name}`, () => schedule(true)]
     )),
-    ...["lr_lo", "lr_hi", "n_groups"].map((name) => (
+    ...["lr_lo", "lr_hi"].map((name) => (
       /** @type {[string, Listener]} */
       [`change:${name}`, () => schedule(false)]
-    ))
+    )),
+    ["change:n_groups", () => schedule(true)]
+    // the axis title names the groups
   ];
   for (const [event, callback] of subscriptions) model.on(event, callback);
   let hidden = false;

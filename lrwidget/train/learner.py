@@ -25,7 +25,7 @@ from torch import nn
 from lrwidget.engine import busy
 from lrwidget.engine.amp_step import check_accumulation_steps
 from lrwidget.engine.precision import check_amp
-from lrwidget.engine.rangetest import RangeTestResult, range_test
+from lrwidget.engine.rangetest import LRSpec, RangeTestResult, range_test
 from lrwidget.engine.step import LossFunc
 from lrwidget.suggest import SuggestedLRs, valley
 from lrwidget.train.groups import NORM_TYPES, Splitter, check_layer_groups, trainable_params
@@ -173,8 +173,8 @@ class Learner(TrainingLoop):
     @busy.uses_model("learn.lr_find()")
     def lr_find(
         self,
-        start_lr: float = 1e-7,
-        end_lr: float = 10,
+        start_lr: LRSpec = 1e-7,
+        end_lr: LRSpec = 10,
         num_it: int = 100,
         stop_div: bool = True,
         suggest_funcs: Sequence[Callable[..., Any]] = (valley,),

@@ -247,6 +247,12 @@ class GroupSummary:
     last_module: str
     n_params: int
 
+    @property
+    def modules(self) -> str:
+        """The group's modules in a few words: ``"first … last"``, or the one module's name."""
+        same = self.first_module == self.last_module
+        return self.first_module if same else f"{self.first_module} … {self.last_module}"
+
 
 def summarize_groups(model: nn.Module, groups: Iterable[Iterable[torch.Tensor]]) -> list[GroupSummary]:
     """First and last module names (in the model's order) and the parameter count of each layer group."""

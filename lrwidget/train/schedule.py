@@ -59,6 +59,8 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import OneCycleLR
 
+from lrwidget.engine.group_lrs import slice_lrs
+
 LearningRates = float | slice | Sequence[float]
 Moms = tuple[float, float, float]
 
@@ -100,14 +102,6 @@ def check_count(value: int, name: str) -> int:
     return int(value)
 
 
-def even_mults(start: float, stop: float, n: int) -> list[float]:
-    """``n`` geometric steps from ``start`` to ``stop``, computed exactly as fastcore's ``even_mults``."""
-    if n == 1:
-        return [stop]
-    step = (stop / start) ** (1 / (n - 1))
-    return [start * (step**i) for i in range(n)]
-
-
 def lrs_per_group(lr: LearningRates, n_groups: int, *, name: str = "lr") -> list[float]:
     """One learning rate per layer group, by fastai's ``Optimizer.set_hyper`` rules.
 
@@ -130,10 +124,7 @@ def lrs_per_group(lr: LearningRates, n_groups: int, *, name: str = "lr") -> list
         if lr.stop is None:
             raise ValueError(f"{name}={lr!r}: a slice of learning rates needs a stop, e.g. slice(1e-5, 1e-3)")
         stop = check_lr(lr.stop, f"{name}.stop")
-        if lr.start is None:
-            return [stop / 10] * (n_groups - 1) + [stop]
-        start = check_lr(lr.start, f"{name}.start")
-        return even_mults(start, stop, n_groups)
+        return slice_lrs(None if lr.start is None else check_lr(lr.start, f"{name}.start"), stop, n_groups)
     if isinstance(lr, (np.ndarray, torch.Tensor)):
         lr = lr.tolist()  # a 0-d array becomes a number, a 1-d one a list
     if isinstance(lr, numbers.Real):

@@ -8,7 +8,7 @@ import ipywidgets
 
 from lrwidget.backends import TorchBackend, backend_for
 from lrwidget.engine.busy import ModelBusyError
-from lrwidget.engine.rangetest import CANCELLED, RangeTestResult, check_lr_range, check_num_it
+from lrwidget.engine.rangetest import CANCELLED, LRSpec, RangeTestResult, check_lr_range, check_num_it
 from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
 from lrwidget.train.schedule import FINE_TUNE_LR_MULT, check_count
 from lrwidget.widget.closing import close_descendants
@@ -23,7 +23,7 @@ from lrwidget.widget.run import ForegroundRun, RangeTestRun
 from lrwidget.widget.runs import KeptRuns
 from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve, PointStream
-from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate
+from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate, group_axis_state
 
 # Each publisher tick sends at most two messages (the new points, then markers + progress in one state update).
 FLUSH_INTERVAL_S = 0.15
@@ -32,8 +32,8 @@ FLUSH_INTERVAL_S = 0.15
 class RangeTestSettings(TypedDict):
     """The range test's settings, as a backend's ``range_test`` takes them."""
 
-    start_lr: float
-    end_lr: float
+    start_lr: LRSpec
+    end_lr: LRSpec
     num_it: int
     stop_div: bool
 
@@ -58,7 +58,10 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
 
     Args:
         learn: an :class:`lrwidget.Learner` or a fastai ``Learner`` (for plain PyTorch, see :meth:`from_torch`).
-        start_lr, end_lr, num_it, stop_div: the range test's settings, as in ``lr_find``.
+        start_lr, end_lr, num_it, stop_div: the range test's settings, as in ``lr_find``. ``start_lr``/``end_lr``
+            may be given per layer group (a slice, or one value per group, with the same ratios in both): the
+            groups sweep together, the x axis shows the last group's LR (the view offers the others), and the hi
+            handle hands each group ``hi × its ratio`` (see :mod:`lrwidget.widget.handoff`).
         autostart: start the range test in the constructor.
         preview: the schedule preview under the curve: ``"fine_tune"``, ``"fit_one_cycle"``, ``None`` (none), or
             ``"auto"``: fine_tune for a frozen learner with several layer groups, else fit_one_cycle (none for
@@ -80,8 +83,8 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         self,
         learn: Any,
         *,
-        start_lr: float = 1e-7,
-        end_lr: float = 10,
+        start_lr: LRSpec = 1e-7,
+        end_lr: LRSpec = 10,
         num_it: int = 100,
         stop_div: bool = True,
         autostart: bool = True,
@@ -93,7 +96,6 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         # Run state first: if a check below raises, ipywidgets' __del__ still calls close(), which must work.
         self._run: RangeTestRun | ForegroundRun | None = None
         self._start_lock = threading.Lock()
-        check_lr_range(start_lr, end_lr)
         check_num_it(num_it)
         if not isinstance(stop_div, bool):
             raise TypeError(f"stop_div must be True or False, got {stop_div!r}")
@@ -101,13 +103,16 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         check_count(preview_freeze_epochs, "preview_freeze_epochs")
         self.mode = choose_run_mode(mode)
         self._backend = backend_for(learn)
+        self._lr_range = check_lr_range(start_lr, end_lr, n_groups=self._backend.n_groups)
+        self._group_lr_ratios = self._lr_range.ratios
         warn_if_updates_cannot_arrive()
         preview_call = self._preview_call(preview)
         self.learn = learn
-        self._settings = RangeTestSettings(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it),
-                                           stop_div=stop_div)
-        self.view = LRCurveView(start_lr=float(start_lr), end_lr=float(end_lr), num_it=int(num_it),
-                                n_groups=self._backend.n_groups)
+        start_spec, end_spec = self._lr_range.arguments()
+        self._settings = RangeTestSettings(start_lr=start_spec, end_lr=end_spec, num_it=int(num_it), stop_div=stop_div)
+        self.view = LRCurveView(start_lr=self._lr_range.start_lr, end_lr=self._lr_range.end_lr, num_it=int(num_it),
+                                n_groups=self._backend.n_groups, **group_axis_state(self._group_lr_ratios,
+                                                                                   self._backend.group_summaries))
         self.schedule_preview: SchedulePreview | None = None
         if preview_call is not None:
             self.schedule_preview = SchedulePreview(
@@ -136,14 +141,17 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
             self.run()
 
     @classmethod
-    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, **kwargs: Any) -> LRWidget:
+    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, *, amp: Any = False,
+                   accumulation_steps: int = 1, **kwargs: Any) -> LRWidget:
         """An LRWidget over plain PyTorch (the torch-lr-finder user's setup).
 
-        Each param group of ``optimizer`` is a layer group. ``kwargs`` are LRWidget's range-test settings
-        (``start_lr``, ``end_lr``, ``num_it``, ``stop_div``, ``autostart``). Use :meth:`apply_to` to hand the picked
-        LRs to the optimizer.
+        Each param group of ``optimizer`` is a layer group. ``amp`` and ``accumulation_steps`` are the training
+        step's, as in :func:`lrwidget.range_test`. ``kwargs`` are LRWidget's range-test settings (``start_lr``,
+        ``end_lr``, ``num_it``, ``stop_div``, ``autostart``). Use :meth:`apply_to` to hand the picked LRs to the
+        optimizer.
         """
-        return cls(TorchBackend(model, optimizer, loss_func, train_dl), **kwargs)
+        backend = TorchBackend(model, optimizer, loss_func, train_dl, amp=amp, accumulation_steps=accumulation_steps)
+        return cls(backend, **kwargs)
 
     # ----- state -----------------------------------------------------------------------------------------------
     @property
@@ -187,16 +195,19 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
     @lr_hi.setter
     def lr_hi(self, value: float) -> None:
         with self._handles_lock:
-            self.view.lr_hi = _handle_value(value, "lr_hi")
+            if self._group_lr_ratios is not None:  # lo has no use after a discriminative test: it stays at hi
+                self.view.set_handles(_handle_value(value, "lr_hi"), _handle_value(value, "lr_hi"))
+            else:
+                self.view.lr_hi = _handle_value(value, "lr_hi")
 
     @property
-    def lr(self) -> float | slice:
-        """The picked learning rate: ``lr_hi`` with one layer group, else ``slice(lr_lo, lr_hi)``.
+    def lr(self) -> float | slice | list[float]:
+        """The picked learning rate: ``lr_hi`` with one layer group, else ``slice(lr_lo, lr_hi)``; after a
+        discriminative range test, each group's LR: ``lr_hi × ratio``, the ratios of the test.
 
         Set it to a float (both handles there) or a ``slice(lo, hi)`` to move both handles at once.
         """
-        lo, hi = self._picked()
-        return hi if self._backend.n_groups <= 1 else slice(lo, hi)
+        return self._handle_lr()
 
     @lr.setter
     def lr(self, value: float | slice) -> None:
@@ -208,6 +219,9 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         else:
             lo = hi = value
         lo, hi = _handle_value(lo, "lo of w.lr"), _handle_value(hi, "hi of w.lr")
+        if self._group_lr_ratios is not None and lo != hi:
+            raise HandleError(f"w.lr = {value!r}: after this per-group range test each group's LR is lr_hi × its "
+                              f"tested ratio {self._group_lr_ratios}; set w.lr (or w.lr_hi) to the last group's LR")
         if lo > hi:
             raise HandleError(f"w.lr = slice({lo:.3g}, {hi:.3g}) has lo above hi")
         with self._handles_lock:
@@ -253,8 +267,7 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         curve = self._stream.curve()
         return RangeTestResult(lrs=curve.lrs.tolist(), losses=curve.losses.tolist(),
                                raw_losses=curve.raw_losses.tolist(), stop_reason=CANCELLED,
-                               num_it=self._settings["num_it"], start_lr=self._settings["start_lr"],
-                               end_lr=self._settings["end_lr"])
+                               num_it=self._settings["num_it"], **self._lr_range.result_fields())
 
     def _run_from_page(self) -> None:
         # The page's Run button: a refusal (the model is busy elsewhere) is said in the view, not only in the log.
@@ -315,7 +328,7 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         super().close()
 
     def _markers(self, curve: Curve) -> Markers:
-        return self._markers_for(curve, self._settings["num_it"], self._settings["start_lr"], self._settings["end_lr"],
+        return self._markers_for(curve, self._settings["num_it"], self._lr_range.start_lr, self._lr_range.end_lr,
                                  self.preview)
 
     def _markers_for(self, curve: Curve, num_it: int, start_lr: float, end_lr: float,
@@ -339,7 +352,9 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         default = handle_default_lr(markers)
         if default is None:
             return None
-        lo = max(default / FINE_TUNE_LR_MULT, self.view.start_lr) if self._backend.n_groups > 1 else default
+        # After a discriminative test the ratios set every group's LR from hi: no lo handle to place.
+        spread = self._backend.n_groups > 1 and self._group_lr_ratios is None
+        lo = max(default / FINE_TUNE_LR_MULT, self.view.start_lr) if spread else default
         return lo, default
 
     def _place_default_handles(self, markers: Markers) -> None:

@@ -303,8 +303,7 @@ def group_table(groups: Sequence[GroupSummary], phases: Sequence[Phase[Any]]) ->
     phase_headers = "".join(f"<th>{html.escape(phase.name)}</th>" for phase in phases)
     rows = []
     for index, group in enumerate(groups):
-        modules = group.first_module if group.first_module == group.last_module else (
-            f"{group.first_module} … {group.last_module}")
+        modules = group.modules
         cells = []
         for phase in phases:
             peak = f"{phase.lrs[:, index].max():.2e}" if phase.steps else "—"
@@ -334,4 +333,6 @@ def _short(value: Any) -> str:
         return f"slice({value.start:.2e}, {value.stop:.2e})"
     if isinstance(value, float):
         return f"{value:.3g}"
+    if isinstance(value, list) and all(isinstance(item, float) for item in value):  # one lr per group
+        return "[" + ", ".join(f"{item:.2e}" for item in value) + "]"
     return repr(value)

@@ -40,6 +40,7 @@ from typing import Any, Self
 import numpy as np
 
 from lrwidget.backends import Backend
+from lrwidget.engine.group_lrs import GroupLRRange
 from lrwidget.engine.rangetest import CANCELLED, RangeTestResult, check_lr_range
 from lrwidget.engine.result_io import PathLike, RunFileError, read_runs, runs_to_json, write_text
 from lrwidget.engine.run_record import Run, RunSettings, library_versions, now_utc
@@ -80,6 +81,7 @@ class KeptRuns:
     _ensure_idle: Callable[[str], None]
     _markers_for: Callable[[Curve, int, float, float, str | None], Markers]
     _default_handles: Callable[[Markers], tuple[float, float] | None]
+    _lr_range: GroupLRRange
     preview: str | None
 
     @property
@@ -264,7 +266,7 @@ class KeptRuns:
                                n_groups=self._backend.n_groups, batch_size=_batch_size(self._backend),
                                learner=self._backend.kind)
         self._starting = (self._next_label, settings, now_utc())
-        start_lr, end_lr = self._range_settings["start_lr"], self._range_settings["end_lr"]
+        start_lr, end_lr = self._lr_range.start_lr, self._lr_range.end_lr  # the recorded (last) group's range
         if (self.view.start_lr, self.view.end_lr) != (start_lr, end_lr):  # a selected run had its own range
             with self._handles_lock:
                 if not all(lr is None or start_lr <= lr <= end_lr for lr in (self.view.lr_lo, self.view.lr_hi)):

@@ -18,6 +18,7 @@ import numpy as np
 
 from lrwidget.engine.plotting import SKIP_END, marker_color
 from lrwidget.suggest.markers import MARKERS
+from lrwidget.widget.reopened_picture import reopened_bundle
 from lrwidget.widget.stream import Curve
 from lrwidget.widget.view import LRCurveView
 
@@ -289,6 +290,9 @@ class PictureDisplays:
     displays itself through :meth:`display` and calls :meth:`update` when a test ends. JupyterLab re-renders the
     live view of an updated output (a fresh view of the same model, which replays the curve).
 
+    Each display is two outputs: the widget's own bundle, then the picture for a notebook reopened without widget
+    state (:mod:`lrwidget.widget.reopened_picture`), which stays hidden unless the widget view before it failed.
+
     Args:
         bundle: the widget's mime bundle now (``_repr_mimebundle_``), or None when it has none (closed).
     """
@@ -296,17 +300,22 @@ class PictureDisplays:
     def __init__(self, bundle: Callable[[], dict[str, Any] | None]) -> None:
         self._bundle = bundle
         self._handles: list[Any] = []
+        self._reopened_handles: list[Any] = []
 
     def display(self) -> None:
-        """Displays the bundle as a new output with a display id, and keeps its handle."""
+        """Displays the bundle as a new output with a display id, then its reopened picture; keeps both handles."""
         from IPython.display import display
 
         bundle = self._bundle()
         if bundle is None:
             return
         handle = display(bundle, raw=True, display_id=True)
-        if handle is not None:  # None outside IPython, where there is no output to update
-            self._handles.append(handle)
+        if handle is None:  # outside IPython, where there is no output to update
+            return
+        self._handles.append(handle)
+        reopened = reopened_bundle(bundle)
+        if reopened is not None:
+            self._reopened_handles.append(display(reopened, raw=True, display_id=True))
 
     def update(self) -> None:
         """Sends the bundle as it is now to every output this widget was displayed in.
@@ -317,8 +326,13 @@ class PictureDisplays:
             return
         try:
             bundle = self._bundle()
-            if bundle is not None:
-                for handle in self._handles:
-                    handle.update(bundle, raw=True)
+            if bundle is None:
+                return
+            reopened = reopened_bundle(bundle)
+            if reopened is not None:  # a closed widget keeps its last picture, which stays hidden behind its text
+                for handle in self._reopened_handles:
+                    handle.update(reopened, raw=True)
+            for handle in self._handles:
+                handle.update(bundle, raw=True)
         except Exception as failure:  # a fallback picture must never fail the range test
             warnings.warn(f"lrwidget could not update the static picture of the curve: {failure!r}", stacklevel=2)

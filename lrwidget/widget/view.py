@@ -20,7 +20,14 @@ Synced traits (Python → front end unless noted):
 - ``marker_registry``: every marker the view knows, in display order, from :data:`lrwidget.suggest.markers.MARKERS`:
   ``[{"name", "tip", "color_index", "shown_by_default", "is_handle_default"}, ...]``. ``color_index`` indexes the front
   end's marker palette. Fixed: any other value, from Python or the front end, is rejected.
-- ``n_groups``: layer groups of the learner; the lo handle is shown only when ``n_groups > 1``.
+- ``n_groups``: layer groups of the learner; the lo handle is shown only when ``n_groups > 1`` and the test gave
+  every group the same LR.
+- ``group_lr_ratios``: after a discriminative range test, each group's LR over the last group's (the x axis);
+  empty when every group got the same LR. The view then labels the x axis with the group it shows (the last one
+  by default), offers the others in a selector that re-labels the axis and the handle in that group's LR, and
+  shows no lo handle (each group's LR is hi × its ratio).
+- ``group_labels``: each group's modules in a few words (``"0 (Linear) … 2 (ReLU)"``), for that selector; empty
+  when ``group_lr_ratios`` is.
 - ``lr_lo``, ``lr_hi``: the handles (both ways; ``None`` until the first run ends).
 - ``runs``, ``run_curves``, ``hidden_runs`` (both ways), ``selected_run`` (both ways), ``read_only``: the kept runs,
   for an overlay with a legend; their contract is in :mod:`lrwidget.widget.runs`.
@@ -53,6 +60,7 @@ import anywidget
 import traitlets
 
 from lrwidget.suggest.markers import MARKERS, marker_registry_state
+from lrwidget.train.plan import GroupSummary
 
 STATIC = pathlib.Path(__file__).parent.parent / "static"
 STATUSES = ("idle", "running", "done", "stopped", "error")
@@ -90,6 +98,8 @@ class LRCurveView(anywidget.AnyWidget):
     ).tag(sync=True)
     marker_registry = traitlets.List(traitlets.Dict()).tag(sync=True)
     n_groups = traitlets.Int(1).tag(sync=True)
+    group_lr_ratios = traitlets.List(traitlets.Float()).tag(sync=True)
+    group_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     lr_lo = traitlets.Float(None, allow_none=True).tag(sync=True)
     lr_hi = traitlets.Float(None, allow_none=True).tag(sync=True)
     runs = traitlets.List(traitlets.Dict()).tag(sync=True)
@@ -203,6 +213,14 @@ def check_learning_rate(value: Any, name: str) -> float:
     if not math.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return number
+
+
+def group_axis_state(ratios: list[float] | None,
+                     group_summaries: Callable[[], list[GroupSummary]]) -> dict[str, list[Any]]:
+    """The view's ``group_lr_ratios`` and ``group_labels`` for a range test with these ratios (none: no traits)."""
+    if ratios is None:
+        return {}
+    return {"group_lr_ratios": list(ratios), "group_labels": [group.modules for group in group_summaries()]}
 
 
 def _check_from_view(sync_data: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 #: The announcements plugin fetches news and shows a toast that covers the page; it has nothing to test.
 DISABLED_EXTENSIONS = {"@jupyterlab/apputils-extension:announcements": True}
@@ -61,10 +62,12 @@ class JupyterServer:
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     process: subprocess.Popen | None = None
+    #: The values ``app`` may take (a subclass serving another app names its own).
+    APPS: ClassVar[tuple[str, ...]] = ("lab", "notebook")
 
     def __post_init__(self) -> None:
-        if self.app not in ("lab", "notebook"):
-            raise ValueError(f"app must be 'lab' or 'notebook', got {self.app!r}")
+        if self.app not in self.APPS:
+            raise ValueError(f"app must be one of {self.APPS}, got {self.app!r}")
         self.root_dir = self.base_dir / "root"
         self.config_dir = self.base_dir / "config"
         self.data_dir = self.base_dir / "data"
@@ -143,11 +146,15 @@ class JupyterServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"jupyter {self.app} exited with {self.process.returncode}:\n{self.log_tail()}")
-            if self.api_get("/api/status") is not None:
+            if self.ready():
                 return self
             time.sleep(0.25)
         self.stop()
         raise TimeoutError(f"jupyter {self.app} did not answer within {timeout_s:.0f} s:\n{self.log_tail()}")
+
+    def ready(self) -> bool:
+        """Whether the server answers requests yet."""
+        return self.api_get("/api/status") is not None
 
     def stop(self, timeout_s: float = 15.0) -> None:
         """Terminates the server's process group and waits; SIGKILL if it is still there after ``timeout_s``.
