@@ -10,6 +10,7 @@ PIP    := $(PY) -m pip install --quiet --constraint constraints.txt
 LAB_FLAGS := --ip 127.0.0.1 $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: demo demo-cli test test-python test-js js setup browser bench lint wheel-check min-deps clean
+.PHONY: tv-venv test-torchvision gpu-check
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +21,38 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 setup: $(VENV)/.installed
+
+# The torchvision lane. PyPI's torchvision cannot import beside the CPU torch of .venv ("operator torchvision::nms
+# does not exist"), so the torchvision notebook and tests/torchvision run in .venv-tv, with the CUDA build of torch
+# that constraints-torchvision.txt pins (it runs on the CPU). Every other pin comes from constraints.txt; torch and
+# torchvision are installed first and stay pinned, so that no later requirement can swap them.
+TV_VENV := .venv-tv
+TV_PY   := $(TV_VENV)/bin/python
+TV_PIP  := $(TV_PY) -m pip install --quiet --constraint $(TV_VENV)/constraints.txt
+
+$(TV_VENV)/.installed: pyproject.toml constraints.txt constraints-torchvision.txt
+	test -x $(TV_PY) || $(PYTHON) -m venv $(TV_VENV)
+	$(TV_PY) -m pip install --quiet --upgrade pip
+	{ grep -vE '^(torch|torchvision)[^a-zA-Z0-9_-]' constraints.txt; cat constraints-torchvision.txt; } \
+	  > $(TV_VENV)/constraints.txt
+	$(TV_PIP) torch torchvision
+	$(TV_PIP) -e ".[test,examples]"
+	$(TV_PY) -c "import torch, torchvision; torchvision.ops.nms(torch.zeros(1, 4), torch.ones(1), 0.5); \
+	  print('torchvision lane: torch', torch.__version__, 'torchvision', torchvision.__version__)"
+	touch $@
+
+tv-venv: $(TV_VENV)/.installed
+
+# Notebook 05 executed for real, and a real torchvision ResNet through the range test, the restore, fine_tune and
+# the preview (about a minute on 2 cores, plus about a minute to build .venv-tv the first time).
+# One OpenMP thread: on two shared cores, two threads per process wait at each other's barriers (5-10x slower when
+# the other core is busy, measured); the notebook's kernel inherits it.
+test-torchvision: $(TV_VENV)/.installed
+	OMP_NUM_THREADS=1 $(TV_PY) -m pytest -q -p no:cacheprovider tests/torchvision
+
+# The GPU checks (benchmarks/gpu_check.py): on a machine without CUDA it says so and exits 0.
+gpu-check: $(TV_VENV)/.installed
+	$(TV_PY) benchmarks/gpu_check.py $(GPU_CHECK_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here). Installed when missing
 # and apt-get can run; otherwise the browser tests skip outside CI, and fail in CI.
@@ -88,4 +121,4 @@ min-deps:
 	PYTHON=$(PYTHON) bash .ci/min_deps.sh
 
 clean:
-	rm -rf $(VENV) js/node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TV_VENV) js/node_modules .pytest_cache .hypothesis
