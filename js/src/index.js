@@ -9,6 +9,7 @@ import { formatStatusLine } from "./format.js";
 import { createHandles } from "./handles.js";
 import { createMarkers } from "./markers.js";
 import { markerEntries, markerSpecs, orderVisible, visibleNames } from "./registry.js";
+import { createRunsView, RUN_TRAITS } from "./runs-view.js";
 import {
   applyPointsMessage, clearSeries, emptySeries, finiteOrNull, isRecord, seriesFromCurve, shouldRequestReplay,
 } from "./store.js";
@@ -61,6 +62,7 @@ function render({ model, el }) {
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
+  const runs = createRunsView({ model, root, plot, chart, redraw: () => schedule(true) });
 
   const live = emptySeries();
   let curve = seriesFromCurve(model.get("curve"));
@@ -106,7 +108,10 @@ function render({ model, el }) {
   function onFrame() {
     frame = 0;
     if (fullRedraw || !layout) redraw();
-    else handles.update(layout, handleView());
+    else {
+      handles.update(layout, handleView());
+      runs.handlesMoved(handleView());
+    }
     fullRedraw = false;
   }
 
@@ -114,8 +119,12 @@ function render({ model, el }) {
     const started = performance.now();
     const data = series();
     const view = handleView();
-    layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
+    // Kept runs overlaid on the same axes widen them to hold every drawn curve (runs-view.js).
+    const domains = runs.domains([view.startLr, view.endLr], chart.lossDomainFor(data, Number(model.get("num_it")) || 0),
+      data.losses.some((loss) => loss !== null));
+    layout = computeLayout(width, domains.lrs[0], domains.lrs[1], domains.loss);
     chart.draw(layout, data, emptyMessage());
+    runs.draw(layout, data, view);
     const entries = markerList();
     const shown = visible();
     markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
@@ -213,7 +222,7 @@ function render({ model, el }) {
    * @param {unknown} buffers its binary part (DataView[] in JupyterLab)
    */
   function onMessage(message, buffers) {
-    if (!isRecord(message)) return;
+    if (!isRecord(message) || runs.onMessage(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
       lastReplayAt = -Infinity;
@@ -242,7 +251,8 @@ function render({ model, el }) {
       curve = seriesFromCurve(model.get("curve"));
       schedule(true);
     }],
-    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"]
+    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry",
+      ...RUN_TRAITS]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(true)])),
     ...["lr_lo", "lr_hi", "n_groups"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(false)])),
@@ -279,6 +289,7 @@ function render({ model, el }) {
     for (const [event, callback] of subscriptions) model.off(event, callback);
     handles.destroy();
     markers.destroy();
+    runs.destroy();
     controls.destroy();
     theme.dispose();
     root.remove();
