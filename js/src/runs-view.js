@@ -103,8 +103,9 @@ export function createRunsView({ model, root, plot, chart, redraw }) {
     // With several curves the main one takes its run's colour, as the legend shows; alone it looks as it always did.
     const shownEntry = runs.find((entry) => entry.id === shown);
     const mainColor = liveColor ?? shownEntry?.colorIndex ?? null;
-    if (several && mainColor !== null) curvePath.style.setProperty("--lrw-curve", runColor(mainColor));
-    else curvePath.style.removeProperty("--lrw-curve");
+    // Set on the root: the key's line takes the same colour.
+    if (several && mainColor !== null) root.style.setProperty("--lrw-curve", runColor(mainColor));
+    else root.style.removeProperty("--lrw-curve");
     curvePath.setAttribute("data-lrw-run-path", running ? "live" : shown);
     chart.markerLayer.classList.toggle("lrw-markers--provisional", running);
     root.classList.toggle("lrw-read-only", model.get("read_only") === true);

@@ -30,7 +30,8 @@ test("each run keeps its colour: the palette entry of its color_index, on its pa
   const line = view.find('.lrw-run-line[data-lrw-run-path="run-2"]');
   assert.equal(line.style.getPropertyValue("--lrw-run"), "var(--lrw-run-1)");
   assert.equal(view.find('[data-lrw-run-entry="run-2"]').style.getPropertyValue("--lrw-run"), "var(--lrw-run-1)");
-  assert.equal(view.find("[data-lrw-curve]").style.getPropertyValue("--lrw-curve"), "var(--lrw-run-2)");
+  // The main curve (and the key's line) take the selected run's colour, set on the root for both.
+  assert.equal(view.root.style.getPropertyValue("--lrw-curve"), "var(--lrw-run-2)");
   view.unmount();
 });
 
@@ -111,7 +112,7 @@ test("the axes hold every drawn run: a run on a wider lr range and a higher loss
 test("a single run looks as before: no legend, the accent colour, no overlay line", () => {
   const view = mount(runsState(["only"]));
   assert.equal(view.find("[data-lrw-runs]").hidden, true);
-  assert.equal(view.find("[data-lrw-curve]").style.getPropertyValue("--lrw-curve"), "");
+  assert.equal(view.root.style.getPropertyValue("--lrw-curve"), "");
   assert.equal(view.el.querySelectorAll(".lrw-run-line").length, 0);
   view.unmount();
 });

@@ -1809,8 +1809,8 @@ function createRunsView({ model, root, plot, chart, redraw }) {
     const several = legend.update({ runs, hidden, selected: shown, liveColor, running });
     const shownEntry = runs.find((entry) => entry.id === shown);
     const mainColor = liveColor ?? shownEntry?.colorIndex ?? null;
-    if (several && mainColor !== null) curvePath.style.setProperty("--lrw-curve", runColor(mainColor));
-    else curvePath.style.removeProperty("--lrw-curve");
+    if (several && mainColor !== null) root.style.setProperty("--lrw-curve", runColor(mainColor));
+    else root.style.removeProperty("--lrw-curve");
     curvePath.setAttribute("data-lrw-run-path", running ? "live" : shown);
     chart.markerLayer.classList.toggle("lrw-markers--provisional", running);
     root.classList.toggle("lrw-read-only", model.get("read_only") === true);
