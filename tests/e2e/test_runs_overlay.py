@@ -19,7 +19,12 @@ import pytest
 from .jupyter_server import DARK_THEME
 from .notebook_driver import NotebookPage, poll
 from .widget_notebook import (
-    WIDGET_CELL_INDEX, check_kernel_python, running_server, screenshot_widget, setup_cell, widget_page,
+    WIDGET_CELL_INDEX,
+    check_kernel_python,
+    running_server,
+    screenshot_widget,
+    setup_cell,
+    widget_page,
 )
 from .widget_probe import WidgetProbe
 
@@ -107,12 +112,14 @@ def test_picking_a_run_in_the_legend_selects_it_in_python(three_runs: WidgetProb
          "w.selected_run did not come back to the last run")
 
 
-def test_the_svg_download_is_a_standalone_svg_with_the_three_runs(three_runs: WidgetProbe, screenshot_dir: Path) -> None:
+def test_the_svg_download_is_a_standalone_svg_with_the_three_runs(three_runs: WidgetProbe,
+                                                                  screenshot_dir: Path) -> None:
     saved = download(three_runs, "svg", screenshot_dir)  # beside the screenshots, to be looked at
     assert saved.name.endswith(".svg")
     root = ElementTree.parse(saved).getroot()
     assert root.tag == f"{SVG_NS}svg"
-    paths = {path.get("data-lrw-run-path"): path for path in root.iter(f"{SVG_NS}path") if path.get("data-lrw-run-path")}
+    paths = {path.get("data-lrw-run-path"): path
+             for path in root.iter(f"{SVG_NS}path") if path.get("data-lrw-run-path")}
     assert sorted(paths) == sorted(run_ids(three_runs))
     for path in paths.values():
         assert path.get("d"), "a run path without data"
