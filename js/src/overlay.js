@@ -26,8 +26,9 @@ export function createOverlay(chart) {
   chart.band.after(layer);
   const untested = svgElement("g", { class: "lrw-untested", "data-lrw-untested-region": "", display: "none" }, layer);
   const untestedRect = svgElement("rect", { class: "lrw-untested-area" }, untested);
-  const untestedText = svgElement("text", { class: "lrw-untested-label", "text-anchor": "middle" }, untested);
-  setText(untestedText, "untested");
+  // At the region's left edge, under the handle labels: a handle inside the region must not cover it.
+  const untestedText = svgElement("text", { class: "lrw-untested-label", "text-anchor": "start" }, untested);
+  setText(untestedText, "untested →");
   /** @type {Map<string, { path: SVGElement, key: string }>} */
   const paths = new Map();
 
@@ -76,8 +77,7 @@ export function createOverlay(chart) {
     }
     untested.removeAttribute("display");
     setAttributes(untestedRect, { x, y: layout.top, width: layout.right - x, height: layout.bottom - layout.top });
-    setAttributes(untestedText, { x: (x + layout.right) / 2, y: layout.top + 14,
-      visibility: layout.right - x > 60 ? null : "hidden" });
+    setAttributes(untestedText, { x: x + 5, y: layout.bottom - 6, visibility: layout.right - x > 70 ? null : "hidden" });
   }
 
   return {

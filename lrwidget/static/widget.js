@@ -1667,8 +1667,8 @@ function createOverlay(chart) {
   chart.band.after(layer);
   const untested = svgElement("g", { class: "lrw-untested", "data-lrw-untested-region": "", display: "none" }, layer);
   const untestedRect = svgElement("rect", { class: "lrw-untested-area" }, untested);
-  const untestedText = svgElement("text", { class: "lrw-untested-label", "text-anchor": "middle" }, untested);
-  setText(untestedText, "untested");
+  const untestedText = svgElement("text", { class: "lrw-untested-label", "text-anchor": "start" }, untested);
+  setText(untestedText, "untested \u2192");
   const paths = /* @__PURE__ */ new Map();
   function draw(layout, runs) {
     const layoutKey = [layout.width, ...layout.x.domain, ...layout.y.domain].join(",");
@@ -1706,11 +1706,7 @@ function createOverlay(chart) {
     }
     untested.removeAttribute("display");
     setAttributes(untestedRect, { x, y: layout.top, width: layout.right - x, height: layout.bottom - layout.top });
-    setAttributes(untestedText, {
-      x: (x + layout.right) / 2,
-      y: layout.top + 14,
-      visibility: layout.right - x > 60 ? null : "hidden"
-    });
+    setAttributes(untestedText, { x: x + 5, y: layout.bottom - 6, visibility: layout.right - x > 70 ? null : "hidden" });
   }
   return {
     draw,
