@@ -145,6 +145,8 @@ def test_add_run_refuses_what_it_cannot_add(tmp_path, two_runs):
     (tmp_path / "bad.json").write_text('{"format": "lrwidget-runs", "format_version": 99}', encoding="utf-8")
     with pytest.raises(RunFileError, match="format version 99"):
         w.add_run(tmp_path / "bad.json")
+    with pytest.raises(ValueError, match="run 'upside down' cannot be shown: start_lr must be below end_lr"):
+        w.add_run(synthetic_result(start_lr=1.0, end_lr=1e-3), label="upside down")
     with pytest.raises(ValueError, match="no run to add yet"):
         w.add_run(LRWidget(make_learner(), autostart=False, preview=None))
     assert w.runs == ()
@@ -212,6 +214,17 @@ def test_a_run_with_its_own_range_moves_the_view_range_and_a_new_test_restores_t
     w.wait()
     assert (w.view.start_lr, w.view.end_lr, w.view.num_it) == (1e-7, 10.0, 20)
     assert w.selected_run.label == "unfrozen"
+
+
+def test_handles_outside_the_widgets_own_range_give_way_to_the_new_runs_defaults():
+    w = LRWidget(make_learner(n_groups=1), num_it=30, autostart=False, preview=None)
+    w.add_run(synthetic_result(start_lr=1e-2, end_lr=100.0), label="wide")
+    w.lr_hi = 50.0  # moved by the user, but outside the 1e-7..10 that the widget's own test covers
+    w.run()
+    w.wait()
+    assert w.lr_hi is not None and 1e-7 <= w.lr_hi <= 10.0
+    w.selected_run = "wide"
+    assert w.lr_hi == 50.0  # still that run's handle
 
 
 def test_the_static_picture_and_to_svg_draw_the_selected_run(tmp_path, two_runs):

@@ -40,7 +40,7 @@ from typing import Any, Self
 import numpy as np
 
 from lrwidget.backends import Backend
-from lrwidget.engine.rangetest import CANCELLED, RangeTestResult
+from lrwidget.engine.rangetest import CANCELLED, RangeTestResult, check_lr_range
 from lrwidget.engine.result_io import PathLike, RunFileError, read_runs, runs_to_json, write_text
 from lrwidget.engine.run_record import Run, RunSettings, library_versions, now_utc
 from lrwidget.train.plan import TRAINING_CALLS
@@ -76,6 +76,7 @@ class KeptRuns:
     _pictures: PictureDisplays
     _handles_lock: threading.RLock
     _setting_default_handles: bool
+    _handles_moved: bool
     _ensure_idle: Callable[[str], None]
     _markers_for: Callable[[Curve, int, float, float, str | None], Markers]
     _default_handles: Callable[[Markers], tuple[float, float] | None]
@@ -134,7 +135,7 @@ class KeptRuns:
         runs = self._runs_from(source, label)
         if label is not None:
             runs = [dataclasses.replace(runs[0], label=label)]
-        for run in runs:
+        for run in _checked(runs):
             self._keep(run, planned_call=_planned_call(run.settings))
         self._show(self._kept[-1])
         return self._kept[-1].run
@@ -265,10 +266,15 @@ class KeptRuns:
                                learner=self._backend.kind)
         self._starting = (self._next_label, settings, now_utc())
         start_lr, end_lr = self._range_settings["start_lr"], self._range_settings["end_lr"]
-        if (self.view.start_lr, self.view.end_lr) != (start_lr, end_lr):
+        if (self.view.start_lr, self.view.end_lr) != (start_lr, end_lr):  # a selected run had its own range
             with self._handles_lock:
                 if not all(lr is None or start_lr <= lr <= end_lr for lr in (self.view.lr_lo, self.view.lr_hi)):
-                    self.view.set_handles(None, None)
+                    self._setting_default_handles = True  # handles of no run of this range: the new run places its own
+                    try:
+                        self.view.set_handles(None, None)
+                    finally:
+                        self._setting_default_handles = False
+                    self._handles_moved = False
                 self.view.start_lr, self.view.end_lr = start_lr, end_lr
         self.view.num_it = self._range_settings["num_it"]
         self.view.n_groups = self._backend.n_groups
@@ -327,6 +333,7 @@ class KeptRuns:
         document = read_runs(path)
         if not document.runs:
             raise RunFileError(f"{document.source} holds no runs")
+        _checked(document.runs)
         shown = document.runs[-1 if document.selected is None else document.selected]
         widget = cls(SavedRunsBackend(), start_lr=shown.start_lr, end_lr=shown.end_lr,  # type: ignore[call-arg]
                      num_it=max(shown.num_it, 1), stop_div=bool(shown.settings.stop_div), autostart=False,
@@ -344,6 +351,16 @@ class KeptRuns:
         caption = f"range test {self.view.status}" if shown is None else (
             f"{shown.label} · range test {shown.stop_reason}")
         return write_text(view_svg(self._picture_curve(), self.view, caption), path)
+
+
+def _checked(runs: list[Run]) -> list[Run]:
+    """``runs``, if each has a range a view can show (``0 < start_lr < end_lr``); else a ValueError naming it."""
+    for run in runs:
+        try:
+            check_lr_range(run.start_lr, run.end_lr)
+        except ValueError as error:
+            raise ValueError(f"run {run.label!r} cannot be shown: {error}") from None
+    return runs
 
 
 def _check_label(label: Any) -> str | None:
