@@ -64,7 +64,7 @@ function createColorResolver() {
  * no stylesheet), a background, and below the plot a legend of the drawn runs (when there are several) and the key.
  * @param {SVGSVGElement | SVGElement} svg the live chart
  * @param {{ background: string, foreground: string, font: string, entries: PictureEntry[], title: string }} extras
- * @returns {string}
+ * @returns {{ text: string, width: number, height: number }} the document and its size in CSS pixels
  */
 export function svgDocument(svg, extras) {
   const resolve = createColorResolver();
@@ -104,7 +104,8 @@ export function svgDocument(svg, extras) {
   copy.prepend(title, background);
   legend.group.setAttribute("transform", `translate(0 ${chartHeight})`);
   copy.append(legend.group);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}\n`;
+  const text = `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}\n`;
+  return { text, width, height };
 }
 
 /**
@@ -196,7 +197,7 @@ export function saveBlob(parent, blob, filename) {
 
 /**
  * @typedef {object} DownloadCallbacks
- * @property {() => { svg: string, width: number, height: number }} picture the chart as an SVG document now
+ * @property {() => { text: string, width: number, height: number }} picture the chart as an SVG document now
  * @property {() => void} requestJson asks the kernel for the runs' JSON (it answers with a `runs_json` message)
  */
 
@@ -222,13 +223,13 @@ export function createDownloads(toolbar, root, callbacks) {
   const jsonTitle = jsonButton.title;
 
   const onSvg = () => {
-    const { svg } = callbacks.picture();
-    saveBlob(root, new Blob([svg], { type: "image/svg+xml" }), "lrwidget-chart.svg");
+    const { text } = callbacks.picture();
+    saveBlob(root, new Blob([text], { type: "image/svg+xml" }), "lrwidget-chart.svg");
   };
   const onPng = () => {
-    const { svg, width, height } = callbacks.picture();
+    const { text, width, height } = callbacks.picture();
     const scale = Math.min(2, Math.max(1, globalThis.devicePixelRatio || 1));
-    pngFromSvg(svg, width, height, scale)
+    pngFromSvg(text, width, height, scale)
       .then((blob) => saveBlob(root, blob, "lrwidget-chart.png"))
       .catch((error) => console.error("lrwidget:", error));
   };

@@ -156,13 +156,10 @@ export function createRunsView({ model, root, plot, chart, redraw }) {
       ...overlaid().map((run) => ({ label: run.label, color: strokeOf(pathOf(run.id)), main: false })),
       ...(running || main ? [{ label: main?.label ?? "running", color: strokeOf(curvePath), main: true }] : []),
     ];
-    const width = Number(chart.svg.getAttribute("width")) || 640;
-    const svg = svgDocument(chart.svg, {
+    return svgDocument(chart.svg, {
       background: style.backgroundColor || "#ffffff", foreground: style.color || "#000000",
       font: style.fontFamily || "sans-serif", entries: drawn, title: "Loss against learning rate (lrwidget)",
     });
-    const height = Number(/height="(\d+(?:\.\d+)?)"/.exec(svg.slice(svg.indexOf("<svg")))?.[1]) || 320;
-    return { svg, width, height };
   }
 
   /** @param {string} id */

@@ -1298,9 +1298,10 @@ function svgDocument(svg, extras) {
   copy.prepend(title, background);
   legend.group.setAttribute("transform", `translate(0 ${chartHeight})`);
   copy.append(legend.group);
-  return `<?xml version="1.0" encoding="UTF-8"?>
+  const text = `<?xml version="1.0" encoding="UTF-8"?>
 ${new XMLSerializer().serializeToString(copy)}
 `;
+  return { text, width, height };
 }
 function legendGroup(extras, width, resolve) {
   const group = (
@@ -1388,13 +1389,13 @@ function createDownloads(toolbar, root, callbacks) {
   const jsonButton = button("json", "Download the runs as JSON (LRWidget.load reads it)");
   const jsonTitle = jsonButton.title;
   const onSvg = () => {
-    const { svg } = callbacks.picture();
-    saveBlob(root, new Blob([svg], { type: "image/svg+xml" }), "lrwidget-chart.svg");
+    const { text } = callbacks.picture();
+    saveBlob(root, new Blob([text], { type: "image/svg+xml" }), "lrwidget-chart.svg");
   };
   const onPng = () => {
-    const { svg, width, height } = callbacks.picture();
+    const { text, width, height } = callbacks.picture();
     const scale = Math.min(2, Math.max(1, globalThis.devicePixelRatio || 1));
-    pngFromSvg(svg, width, height, scale).then((blob) => saveBlob(root, blob, "lrwidget-chart.png")).catch((error) => console.error("lrwidget:", error));
+    pngFromSvg(text, width, height, scale).then((blob) => saveBlob(root, blob, "lrwidget-chart.png")).catch((error) => console.error("lrwidget:", error));
   };
   const onJson = () => {
     jsonButton.disabled = true;
@@ -1841,16 +1842,13 @@ function createRunsView({ model, root, plot, chart, redraw }) {
       ...overlaid().map((run) => ({ label: run.label, color: strokeOf(pathOf(run.id)), main: false })),
       ...running || main ? [{ label: main?.label ?? "running", color: strokeOf(curvePath), main: true }] : []
     ];
-    const width = Number(chart.svg.getAttribute("width")) || 640;
-    const svg = svgDocument(chart.svg, {
+    return svgDocument(chart.svg, {
       background: style.backgroundColor || "#ffffff",
       foreground: style.color || "#000000",
       font: style.fontFamily || "sans-serif",
       entries: drawn,
       title: "Loss against learning rate (lrwidget)"
     });
-    const height = Number(/height="(\d+(?:\.\d+)?)"/.exec(svg.slice(svg.indexOf("<svg")))?.[1]) || 320;
-    return { svg, width, height };
   }
   const pathOf = (id) => [...chart.svg.querySelectorAll("[data-lrw-run-path]")].find((path) => path.getAttribute("data-lrw-run-path") === id) ?? null;
   const strokeOf = (path) => (path ? getComputedStyle(path).getPropertyValue("stroke") : "") || "currentColor";
