@@ -103,12 +103,12 @@ def test_hiding_a_run_removes_its_path_and_tells_python(three_runs: WidgetProbe)
 def test_picking_a_run_in_the_legend_selects_it_in_python(three_runs: WidgetProbe) -> None:
     ids = run_ids(three_runs)
     three_runs.root.locator(f'[data-lrw-run-pick="{ids[0]}"]').click()
-    poll(lambda: three_runs.notebook.evaluate("w.selected_run.label") == LABELS[0], 10, 0.2,
+    poll(lambda: three_runs.notebook.evaluate("w.selected_run.label") == LABELS[0], 30, 0.2,
          "w.selected_run did not follow the legend")
     poll(lambda: three_runs.root.locator("[data-lrw-curve]").get_attribute("data-lrw-run-path") == ids[0], 10, 0.05,
          "the picked run is not the main curve")
     three_runs.root.locator(f'[data-lrw-run-pick="{ids[-1]}"]').click()
-    poll(lambda: three_runs.notebook.evaluate("w.selected_run.label") == LABELS[-1], 10, 0.2,
+    poll(lambda: three_runs.notebook.evaluate("w.selected_run.label") == LABELS[-1], 30, 0.2,
          "w.selected_run did not come back to the last run")
 
 
@@ -209,3 +209,25 @@ def test_a_loaded_widget_in_the_dark_theme_shows_the_runs_without_run_or_stop(
     path = screenshot_widget(dark_loaded, screenshot_dir / "lrwidget-runs-dark.png")
     assert path.stat().st_size > 5_000
     assert dark_loaded.page_errors == []
+
+
+STOPPED_EARLY = """\
+first = w.runs[0].result
+half = len(first.lrs) // 2
+w.add_run(lrwidget.RangeTestResult(lrs=first.lrs[:half], losses=first.losses[:half], raw_losses=first.raw_losses[:half],
+                                   stop_reason="cancelled", num_it=first.num_it, start_lr=first.start_lr,
+                                   end_lr=first.end_lr), label="stopped")
+w.lr_hi = min(first.end_lr, first.lrs[half - 1] * 100)
+"""
+
+
+def test_a_test_stopped_early_shades_the_untested_region_and_says_so(three_runs: WidgetProbe,
+                                                                    screenshot_dir: Path) -> None:
+    # Last in the light module: it adds a fourth run.
+    three_runs.notebook.execute(STOPPED_EARLY)
+    note = three_runs.root.locator("[data-lrw-untested]")
+    note.wait_for(state="visible", timeout=10_000)
+    assert "beyond the last learning rate tested" in note.inner_text()
+    assert three_runs.root.locator("[data-lrw-untested-region]").get_attribute("display") is None
+    path = screenshot_widget(three_runs, screenshot_dir / "lrwidget-runs-stopped-early.png")
+    assert path.stat().st_size > 5_000
