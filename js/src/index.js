@@ -10,6 +10,7 @@ import { groupAxis, groupOptions, groupRatios, shownGroup } from "./groups.js";
 import { createHandles } from "./handles.js";
 import { createMarkers } from "./markers.js";
 import { markerEntries, markerSpecs, orderVisible, visibleNames } from "./registry.js";
+import { createRunsView, RUN_TRAITS } from "./runs-view.js";
 import {
   applyPointsMessage, clearSeries, emptySeries, finiteOrNull, isRecord, seriesFromCurve, shouldRequestReplay,
 } from "./store.js";
@@ -66,6 +67,7 @@ function render({ model, el }) {
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
+  const runs = createRunsView({ model, root, plot, chart, redraw: () => schedule(true) });
 
   const live = emptySeries();
   let curve = seriesFromCurve(model.get("curve"));
@@ -120,7 +122,10 @@ function render({ model, el }) {
   function onFrame() {
     frame = 0;
     if (fullRedraw || !layout) redraw();
-    else handles.update(layout, handleView());
+    else {
+      handles.update(layout, handleView());
+      runs.handlesMoved(handleView());
+    }
     fullRedraw = false;
   }
 
@@ -129,9 +134,12 @@ function render({ model, el }) {
     const data = series();
     const view = handleView();
     const xAxis = axis();
-    layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0),
-      xAxis);
+    // Kept runs overlaid on the same axes widen them to hold every drawn curve (runs-view.js).
+    const domains = runs.domains([view.startLr, view.endLr], chart.lossDomainFor(data, Number(model.get("num_it")) || 0),
+      data.losses.some((loss) => loss !== null));
+    layout = computeLayout(width, domains.lrs[0], domains.lrs[1], domains.loss, xAxis);
     chart.draw(layout, data, emptyMessage());
+    runs.draw(layout, data, view);
     const entries = markerList();
     const shown = visible();
     markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
@@ -232,7 +240,7 @@ function render({ model, el }) {
    * @param {unknown} buffers its binary part (DataView[] in JupyterLab)
    */
   function onMessage(message, buffers) {
-    if (!isRecord(message)) return;
+    if (!isRecord(message) || runs.onMessage(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
       lastReplayAt = -Infinity;
@@ -262,7 +270,7 @@ function render({ model, el }) {
       schedule(true);
     }],
     ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry",
-      "group_lr_ratios", "group_labels"]
+      "group_lr_ratios", "group_labels", ...RUN_TRAITS]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(true)])),
     ...["lr_lo", "lr_hi"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(false)])),
@@ -300,6 +308,7 @@ function render({ model, el }) {
     for (const [event, callback] of subscriptions) model.off(event, callback);
     handles.destroy();
     markers.destroy();
+    runs.destroy();
     controls.destroy();
     theme.dispose();
     root.remove();

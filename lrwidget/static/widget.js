@@ -1270,6 +1270,675 @@ function createMarkers(chart, tooltip, onSelect) {
   };
 }
 
+// src/downloads.js
+var INLINED = [
+  "fill",
+  "fill-opacity",
+  "stroke",
+  "stroke-width",
+  "stroke-opacity",
+  "stroke-dasharray",
+  "stroke-linecap",
+  "stroke-linejoin",
+  "opacity",
+  "visibility",
+  "display",
+  "font-family",
+  "font-size",
+  "font-weight",
+  "font-variant-numeric",
+  "paint-order",
+  "shape-rendering"
+];
+var COLOR_STYLES = /* @__PURE__ */ new Set(["fill", "stroke"]);
+var SVG_NS2 = "http://www.w3.org/2000/svg";
+var LEGEND_ROW_PX = 18;
+var LEGEND_CHAR_PX = 6.6;
+function createColorResolver() {
+  const cache = /* @__PURE__ */ new Map();
+  let context;
+  return (value) => {
+    if (!value || value === "none" || value.startsWith("url(") || value.startsWith("rgb")) return value;
+    const cached = cache.get(value);
+    if (cached !== void 0) return cached;
+    if (context === void 0) {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 1;
+      try {
+        context = canvas.getContext("2d", { willReadFrequently: true });
+      } catch {
+        context = null;
+      }
+    }
+    let resolved = value;
+    if (context) {
+      context.clearRect(0, 0, 1, 1);
+      context.fillStyle = "#000";
+      context.fillStyle = value;
+      context.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = context.getImageData(0, 0, 1, 1).data;
+      resolved = a === 255 ? `rgb(${r}, ${g}, ${b})` : `rgba(${r}, ${g}, ${b}, ${(a / 255).toFixed(3)})`;
+    }
+    cache.set(value, resolved);
+    return resolved;
+  };
+}
+function svgDocument(svg, extras) {
+  const resolve = createColorResolver();
+  const copy = (
+    /** @type {SVGElement} */
+    svg.cloneNode(true)
+  );
+  const originals = [svg, ...svg.querySelectorAll("*")];
+  const copies = [copy, ...copy.querySelectorAll("*")];
+  originals.forEach((original, i) => {
+    const style = getComputedStyle(original);
+    const declarations = [];
+    for (const name of INLINED) {
+      let value = style.getPropertyValue(name).trim();
+      if (!value) continue;
+      if (COLOR_STYLES.has(name)) value = resolve(value);
+      declarations.push(`${name}: ${value}`);
+    }
+    const element = copies[i];
+    element.removeAttribute("style");
+    element.removeAttribute("tabindex");
+    if (declarations.length) element.setAttribute("style", declarations.join("; "));
+  });
+  const width = Number(svg.getAttribute("width")) || 640;
+  const chartHeight = Number(svg.getAttribute("height")) || 320;
+  const legend = legendGroup(extras, width, resolve);
+  const height = chartHeight + legend.height;
+  copy.setAttribute("xmlns", SVG_NS2);
+  copy.setAttribute("width", String(width));
+  copy.setAttribute("height", String(height));
+  copy.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  copy.removeAttribute("class");
+  const background = document.createElementNS(SVG_NS2, "rect");
+  for (const [name, value] of Object.entries({ x: 0, y: 0, width, height, fill: resolve(extras.background) })) {
+    background.setAttribute(name, String(value));
+  }
+  const title = document.createElementNS(SVG_NS2, "title");
+  title.textContent = extras.title;
+  copy.prepend(title, background);
+  legend.group.setAttribute("transform", `translate(0 ${chartHeight})`);
+  copy.append(legend.group);
+  const text = `<?xml version="1.0" encoding="UTF-8"?>
+${new XMLSerializer().serializeToString(copy)}
+`;
+  return { text, width, height };
+}
+function legendGroup(extras, width, resolve) {
+  const group = (
+    /** @type {SVGElement} */
+    document.createElementNS(SVG_NS2, "g")
+  );
+  const foreground = resolve(extras.foreground);
+  group.setAttribute("style", `font-family: ${extras.font}; font-size: 11px; fill: ${foreground}`);
+  const items = extras.entries.length > 1 ? extras.entries.map((entry) => ({
+    label: entry.label,
+    tag: "line",
+    swatch: { x1: 0, x2: 16, y1: 0, y2: 0, stroke: resolve(entry.color), "stroke-width": entry.main ? 2.5 : 1.5 }
+  })) : [];
+  items.push({ label: "per-batch loss", tag: "circle", swatch: { cx: 8, cy: 0, r: 2, fill: foreground, "fill-opacity": 0.6 } });
+  items.push({
+    label: "smoothed loss (fastai)",
+    tag: "line",
+    swatch: { x1: 0, x2: 16, y1: 0, y2: 0, stroke: foreground, "stroke-width": 2 }
+  });
+  const left = 62;
+  let x = left;
+  let row = 0;
+  for (const item of items) {
+    const itemWidth = 22 + item.label.length * LEGEND_CHAR_PX + 14;
+    if (x > left && x + itemWidth > width - 8) {
+      x = left;
+      row++;
+    }
+    const y = 8 + row * LEGEND_ROW_PX + LEGEND_ROW_PX / 2;
+    const swatch = document.createElementNS(SVG_NS2, item.tag);
+    for (const [name, value] of Object.entries(item.swatch)) swatch.setAttribute(name, String(value));
+    swatch.setAttribute("transform", `translate(${x} ${y})`);
+    const text = document.createElementNS(SVG_NS2, "text");
+    text.setAttribute("x", String(x + 22));
+    text.setAttribute("y", String(y));
+    text.setAttribute("dominant-baseline", "middle");
+    text.textContent = item.label;
+    group.append(swatch, text);
+    x += itemWidth;
+  }
+  return { group, height: 8 + (row + 1) * LEGEND_ROW_PX + 8 };
+}
+function pngFromSvg(svgText, width, height, scale) {
+  return new Promise((resolve, reject) => {
+    const image = new Image();
+    image.onload = () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.round(width * scale);
+      canvas.height = Math.round(height * scale);
+      const context = canvas.getContext("2d");
+      if (!context) {
+        reject(new Error("no 2d canvas to draw the PNG on"));
+        return;
+      }
+      context.scale(scale, scale);
+      context.drawImage(image, 0, 0, width, height);
+      canvas.toBlob((blob) => blob ? resolve(blob) : reject(new Error("the canvas made no PNG")), "image/png");
+    };
+    image.onerror = () => reject(new Error("the chart's SVG could not be drawn as an image"));
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svgText)}`;
+  });
+}
+function saveBlob(parent, blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = htmlElement("a", { href: url, download: filename, hidden: "" }, parent);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 6e4);
+}
+function createDownloads(toolbar, root, callbacks) {
+  const group = htmlElement("span", { class: "lrw-downloads", role: "group", "aria-label": "download" }, toolbar);
+  htmlElement("span", { class: "lrw-downloads-title", "aria-hidden": "true" }, group).textContent = "\u2913";
+  const button = (format, title) => {
+    const element = htmlElement("button", {
+      class: "lrw-button lrw-button--small",
+      type: "button",
+      "data-lrw-download": format,
+      title
+    }, group);
+    element.textContent = format.toUpperCase();
+    return element;
+  };
+  const svgButton = button("svg", "Download the chart as SVG");
+  const pngButton = button("png", "Download the chart as PNG");
+  const jsonButton = button("json", "Download the runs as JSON (LRWidget.load reads it)");
+  const jsonTitle = jsonButton.title;
+  const onSvg = () => {
+    const { text } = callbacks.picture();
+    saveBlob(root, new Blob([text], { type: "image/svg+xml" }), "lrwidget-chart.svg");
+  };
+  const onPng = () => {
+    const { text, width, height } = callbacks.picture();
+    const scale = Math.min(2, Math.max(1, globalThis.devicePixelRatio || 1));
+    pngFromSvg(text, width, height, scale).then((blob) => saveBlob(root, blob, "lrwidget-chart.png")).catch((error) => console.error("lrwidget:", error));
+  };
+  const onJson = () => {
+    jsonButton.disabled = true;
+    callbacks.requestJson();
+  };
+  svgButton.addEventListener("click", onSvg);
+  pngButton.addEventListener("click", onPng);
+  jsonButton.addEventListener("click", onJson);
+  let waiting = false;
+  return {
+    /**
+     * @param {{ hasPoints: boolean, hasRuns: boolean, running: boolean }} state
+     */
+    update(state) {
+      svgButton.disabled = pngButton.disabled = !state.hasPoints;
+      if (!waiting) jsonButton.disabled = !state.hasRuns || state.running;
+    },
+    /** Marks the JSON button busy until {@link answer}. */
+    asked() {
+      waiting = true;
+    },
+    /**
+     * The kernel's `runs_json` message: the file to save, or why there is none.
+     * @param {Record<string, unknown>} message
+     */
+    answer(message) {
+      waiting = false;
+      jsonButton.disabled = false;
+      if (typeof message.text === "string") {
+        const filename = typeof message.filename === "string" ? message.filename : "lrwidget-runs.json";
+        saveBlob(root, new Blob([message.text], { type: "application/json" }), filename);
+        jsonButton.title = jsonTitle;
+      } else {
+        jsonButton.title = `No JSON: ${String(message.error ?? "the kernel sent none")}`;
+      }
+    },
+    destroy() {
+      svgButton.removeEventListener("click", onSvg);
+      pngButton.removeEventListener("click", onPng);
+      jsonButton.removeEventListener("click", onJson);
+      group.remove();
+    }
+  };
+}
+
+// src/runs.js
+var RUN_COLORS = 8;
+function runColor(colorIndex) {
+  const index = Number.isInteger(colorIndex) && colorIndex >= 0 ? colorIndex % RUN_COLORS : 0;
+  return `var(--lrw-run-${index})`;
+}
+function parseRuns(runs) {
+  if (!Array.isArray(runs)) return [];
+  const entries = [];
+  runs.forEach((run, position) => {
+    if (!isRecord(run) || typeof run.id !== "string") return;
+    const colorIndex = Number.isInteger(run.color_index) ? Number(run.color_index) : position;
+    entries.push({
+      id: run.id,
+      label: typeof run.label === "string" && run.label !== "" ? run.label : `run ${position + 1}`,
+      colorIndex,
+      stopReason: typeof run.stop_reason === "string" ? run.stop_reason : "",
+      startLr: finiteOrNull(run.start_lr) ?? NaN,
+      endLr: finiteOrNull(run.end_lr) ?? NaN,
+      numIt: finiteOrNull(run.num_it) ?? 0,
+      details: describeRun(run)
+    });
+  });
+  return entries;
+}
+function describeRun(run) {
+  const parts = [];
+  const groups = finiteOrNull(run.n_groups);
+  const frozen = finiteOrNull(run.frozen_groups);
+  if (groups !== null && groups > 1 && frozen !== null) parts.push(frozen > 0 ? `frozen (${frozen} of ${groups} groups)` : "unfrozen");
+  const batch = finiteOrNull(run.batch_size);
+  if (batch !== null) parts.push(`batch size ${batch}`);
+  const points = finiteOrNull(run.n_points);
+  if (points !== null) parts.push(`${points} steps`);
+  if (typeof run.stop_reason === "string" && run.stop_reason) parts.push(run.stop_reason);
+  if (typeof run.ran_at === "string" && run.ran_at) parts.push(run.ran_at.replace("T", " ").slice(0, 19));
+  return parts.join(" \xB7 ");
+}
+function nextColorIndex(entries) {
+  return entries.reduce((next, entry) => Math.max(next, entry.colorIndex + 1), 0);
+}
+function createRunCurves() {
+  const cache = /* @__PURE__ */ new Map();
+  return {
+    /**
+     * @param {unknown} curves the `run_curves` trait
+     */
+    update(curves) {
+      const record = isRecord(curves) ? curves : {};
+      for (const id of [...cache.keys()]) if (!(id in record)) cache.delete(id);
+      for (const [id, curve] of Object.entries(record)) {
+        if (cache.get(id)?.source === curve) continue;
+        cache.set(id, { source: curve, series: seriesFromCurve(curve), range: null });
+      }
+    },
+    /**
+     * @param {string} id
+     * @returns {Series | null}
+     */
+    series: (id) => cache.get(id)?.series ?? null,
+    /**
+     * The loss range a run's smoothed line needs (the same rule as the main curve, without its raw losses).
+     * @param {string} id
+     * @param {number} plannedIterations
+     * @returns {[number, number] | null}
+     */
+    lossRange(id, plannedIterations) {
+      const cached = cache.get(id);
+      if (!cached?.series) return null;
+      cached.range ??= lossRange(cached.series.losses, [], plannedIterations || cached.series.lrs.length);
+      return cached.range;
+    }
+  };
+}
+function hiddenIds(hiddenRuns) {
+  return new Set(Array.isArray(hiddenRuns) ? hiddenRuns.filter((id) => typeof id === "string") : []);
+}
+function overlaidRuns(entries, hidden, shownId) {
+  return entries.filter((entry) => entry.id !== shownId && !hidden.has(entry.id));
+}
+function unionDomains(lrDomain, lossDomain, others) {
+  let [lrMin, lrMax] = lrDomain;
+  let [lossMin, lossMax] = lossDomain;
+  for (const other of others) {
+    if (other.lrs[0] > 0 && Number.isFinite(other.lrs[0])) lrMin = Math.min(lrMin, other.lrs[0]);
+    if (Number.isFinite(other.lrs[1])) lrMax = Math.max(lrMax, other.lrs[1]);
+    if (other.loss) {
+      lossMin = Math.min(lossMin, other.loss[0]);
+      lossMax = Math.max(lossMax, other.loss[1]);
+    }
+  }
+  return { lrs: [lrMin, lrMax], loss: [lossMin, lossMax] };
+}
+function lastTestedLr(series) {
+  for (let i = series.lrs.length - 1; i >= 0; i--) {
+    if (Number.isFinite(series.lrs[i]) && series.losses[i] !== null) return series.lrs[i];
+  }
+  return null;
+}
+function handlesBeyond(handles, lastLr) {
+  if (lastLr === null) return [];
+  const beyond = [];
+  if (handles.showLo && handles.lo !== null && handles.lo > lastLr) beyond.push("lo");
+  if (handles.hi !== null && handles.hi > lastLr) beyond.push("hi");
+  return beyond;
+}
+
+// src/legend.js
+function createLegend(plot, root, callbacks) {
+  const note = htmlElement("div", { class: "lrw-note", role: "status", "data-lrw-untested": "" });
+  note.hidden = true;
+  const legend = htmlElement("div", { class: "lrw-runs", role: "group", "aria-label": "runs", "data-lrw-runs": "" });
+  legend.hidden = true;
+  plot.after(note, legend);
+  htmlElement("span", { class: "lrw-toggles-title" }, legend).textContent = "runs";
+  const list = htmlElement("span", { class: "lrw-run-list" }, legend);
+  const key = htmlElement("div", { class: "lrw-key", "data-lrw-key": "" }, root);
+  const rawKey = htmlElement("span", { class: "lrw-key-item", title: "the loss of each batch, as it came" }, key);
+  htmlElement("span", { class: "lrw-key-dot", "aria-hidden": "true" }, rawKey);
+  htmlElement("span", {}, rawKey).textContent = "per-batch loss";
+  const lineKey = htmlElement("span", {
+    class: "lrw-key-item",
+    title: "fastai's smoothed loss: an exponential moving average of the batch losses (\u03B2 = 0.98), debiased"
+  }, key);
+  htmlElement("span", { class: "lrw-key-line", "aria-hidden": "true" }, lineKey);
+  htmlElement("span", {}, lineKey).textContent = "smoothed loss (fastai)";
+  const provisionalKey = htmlElement("span", {
+    class: "lrw-key-item lrw-key-item--provisional",
+    title: "the suggestions are computed on the curve so far; they settle when the test ends"
+  }, key);
+  htmlElement("span", { class: "lrw-key-marker", "aria-hidden": "true" }, provisionalKey);
+  htmlElement("span", {}, provisionalKey).textContent = "markers provisional until the test ends";
+  const entries = /* @__PURE__ */ new Map();
+  let liveEntry = null;
+  let listKey = "";
+  const onChange = (event) => {
+    const input = (
+      /** @type {HTMLInputElement} */
+      event.target
+    );
+    const id = input.dataset.lrwRunVisible;
+    if (id) callbacks.setVisible(id, input.checked);
+  };
+  const onClick = (event) => {
+    const pick = (
+      /** @type {Element} */
+      event.target.closest?.("[data-lrw-run-pick]")
+    );
+    const id = pick?.getAttribute("data-lrw-run-pick");
+    if (id) callbacks.select(id);
+  };
+  list.addEventListener("change", onChange);
+  list.addEventListener("click", onClick);
+  function rebuild(state) {
+    list.replaceChildren();
+    entries.clear();
+    for (const run of state.runs) {
+      const entry = htmlElement("span", { class: "lrw-run-entry", "data-lrw-run-entry": run.id }, list);
+      entry.style.setProperty("--lrw-run", runColor(run.colorIndex));
+      const input = htmlElement("input", {
+        type: "checkbox",
+        "data-lrw-run-visible": run.id,
+        "aria-label": `show ${run.label}`,
+        title: "show or hide this run"
+      }, entry);
+      const pick = htmlElement("button", {
+        type: "button",
+        class: "lrw-run-pick",
+        "data-lrw-run-pick": run.id,
+        title: `${run.details ? `${run.details}. ` : ""}Click to show its markers and handles.`
+      }, entry);
+      htmlElement("span", { class: "lrw-run-swatch", "aria-hidden": "true" }, pick);
+      htmlElement("span", {}, pick).textContent = run.label;
+      entries.set(run.id, { entry, input, pick });
+    }
+    liveEntry = null;
+    if (state.liveColor !== null) {
+      liveEntry = htmlElement("span", {
+        class: "lrw-run-entry lrw-run-entry--live lrw-run-entry--selected",
+        "data-lrw-run-entry": ""
+      }, list);
+      liveEntry.style.setProperty("--lrw-run", runColor(state.liveColor));
+      htmlElement("span", { class: "lrw-run-swatch", "aria-hidden": "true" }, liveEntry);
+      htmlElement("span", {}, liveEntry).textContent = "running\u2026";
+    }
+  }
+  function update(state) {
+    const curves = state.runs.length + (state.liveColor !== null ? 1 : 0);
+    legend.hidden = curves < 2;
+    const nextKey = JSON.stringify([state.runs, state.liveColor]);
+    if (nextKey !== listKey) {
+      listKey = nextKey;
+      rebuild(state);
+    }
+    for (const [id, { entry, input, pick }] of entries) {
+      const selected = id === state.selected;
+      input.checked = !state.hidden.has(id);
+      entry.classList.toggle("lrw-run-entry--selected", selected);
+      entry.classList.toggle("lrw-run-entry--hidden", state.hidden.has(id) && !selected);
+      pick.setAttribute("aria-pressed", String(selected));
+    }
+    provisionalKey.hidden = !state.running;
+    return !legend.hidden;
+  }
+  function setNote(text) {
+    note.hidden = text === "";
+    setText(note, text);
+  }
+  return {
+    update,
+    setNote,
+    destroy() {
+      list.removeEventListener("change", onChange);
+      list.removeEventListener("click", onClick);
+      note.remove();
+      legend.remove();
+      key.remove();
+    }
+  };
+}
+
+// src/overlay.js
+function createOverlay(chart) {
+  const layer = svgElement("g", { class: "lrw-overlay" });
+  chart.band.after(layer);
+  const untested = svgElement("g", { class: "lrw-untested", "data-lrw-untested-region": "", display: "none" }, layer);
+  const untestedRect = svgElement("rect", { class: "lrw-untested-area" }, untested);
+  const untestedText = svgElement("text", { class: "lrw-untested-label", "text-anchor": "start" }, untested);
+  setText(untestedText, "untested \u2192");
+  const paths = /* @__PURE__ */ new Map();
+  function draw(layout, runs) {
+    const layoutKey = [layout.width, ...layout.x.domain, ...layout.y.domain].join(",");
+    const ids = new Set(runs.map((run) => run.id));
+    for (const [id, entry] of paths) {
+      if (ids.has(id)) continue;
+      entry.path.remove();
+      paths.delete(id);
+    }
+    for (const run of runs) {
+      let entry = paths.get(run.id);
+      if (!entry) {
+        entry = { path: svgElement("path", { class: "lrw-run-line", "data-lrw-run-path": run.id }), key: "" };
+        untested.before(entry.path);
+        paths.set(run.id, entry);
+      }
+      entry.path.style.setProperty("--lrw-run", runColor(run.colorIndex));
+      setAttributes(entry.path, { "aria-label": run.label });
+      const key = `${layoutKey}:${run.series.version}:${run.series.lrs.length}`;
+      if (entry.key === key) continue;
+      entry.key = key;
+      entry.path.setAttribute("d", linePath(decimateLine(...pixels(layout, run.series))));
+    }
+    const inOrder = runs.every((run, i) => layer.children[i] === paths.get(run.id)?.path);
+    if (!inOrder) for (const run of runs) untested.before(
+      /** @type {SVGElement} */
+      paths.get(run.id)?.path
+    );
+  }
+  function drawUntested(layout, lastLr) {
+    const x = lastLr === null ? NaN : Math.max(layout.left, layout.x.toPx(lastLr));
+    if (!(x < layout.right)) {
+      untested.setAttribute("display", "none");
+      return;
+    }
+    untested.removeAttribute("display");
+    setAttributes(untestedRect, { x, y: layout.top, width: layout.right - x, height: layout.bottom - layout.top });
+    setAttributes(untestedText, { x: x + 5, y: layout.bottom - 6, visibility: layout.right - x > 70 ? null : "hidden" });
+  }
+  return {
+    draw,
+    drawUntested,
+    destroy() {
+      layer.remove();
+      paths.clear();
+    }
+  };
+}
+function pixels(layout, series) {
+  const count = series.lrs.length;
+  const xs = new Float64Array(count);
+  const ys = new Float64Array(count);
+  const span = layout.bottom - layout.top;
+  for (let i = 0; i < count; i++) {
+    xs[i] = layout.xFromLog10(series.logLrs[i]);
+    const loss = series.losses[i];
+    ys[i] = loss === null ? NaN : Math.min(layout.bottom + span, Math.max(layout.top - span, layout.y.toPx(loss)));
+  }
+  return [xs, ys];
+}
+
+// src/runs-view.js
+var RUN_TRAITS = ["runs", "run_curves", "hidden_runs", "selected_run", "read_only"];
+function createRunsView({ model, root, plot, chart, redraw }) {
+  const curves = createRunCurves();
+  curves.update(model.get("run_curves"));
+  const overlay = createOverlay(chart);
+  const curvePath = (
+    /** @type {SVGElement} */
+    chart.svg.querySelector("[data-lrw-curve]")
+  );
+  const status = () => String(model.get("status") ?? "idle");
+  const entries = () => parseRuns(model.get("runs"));
+  const selected = () => String(model.get("selected_run") ?? "");
+  const legend = createLegend(plot, root, {
+    select(id) {
+      if (id === selected()) return;
+      model.set("selected_run", id);
+      model.save_changes();
+      redraw();
+    },
+    setVisible(id, visible) {
+      const hidden = hiddenIds(model.get("hidden_runs"));
+      if (visible) hidden.delete(id);
+      else hidden.add(id);
+      model.set("hidden_runs", entries().map((entry) => entry.id).filter((runId) => hidden.has(runId)));
+      model.save_changes();
+      redraw();
+    }
+  });
+  const toolbar = (
+    /** @type {HTMLElement} */
+    root.querySelector(".lrw-toolbar")
+  );
+  const downloads = createDownloads(toolbar, root, {
+    picture,
+    requestJson() {
+      downloads.asked();
+      model.send({ type: "export_runs" });
+    }
+  });
+  function overlaid() {
+    const shown = status() === "running" ? "" : selected();
+    return overlaidRuns(entries(), hiddenIds(model.get("hidden_runs")), shown).flatMap((entry) => {
+      const series = curves.series(entry.id);
+      return series ? [{ ...entry, series }] : [];
+    });
+  }
+  function domains(lrDomain, lossDomain, mainHasPoints) {
+    const others = overlaid().map((run) => ({
+      lrs: (
+        /** @type {[number, number]} */
+        [run.startLr, run.endLr]
+      ),
+      loss: curves.lossRange(run.id, run.numIt)
+    }));
+    const withLoss = others.filter((other) => other.loss);
+    if (!mainHasPoints && withLoss.length) {
+      const first = (
+        /** @type {[number, number]} */
+        withLoss[0].loss
+      );
+      return unionDomains(lrDomain, first, others);
+    }
+    return unionDomains(lrDomain, lossDomain, others);
+  }
+  function draw(layout, data, handles) {
+    const runs = entries();
+    const running = status() === "running";
+    const shown = running ? "" : selected();
+    const hidden = hiddenIds(model.get("hidden_runs"));
+    overlay.draw(layout, overlaid());
+    const liveColor = running ? nextColorIndex(runs) : null;
+    const several = legend.update({ runs, hidden, selected: shown, liveColor, running });
+    const shownEntry = runs.find((entry) => entry.id === shown);
+    const mainColor = liveColor ?? shownEntry?.colorIndex ?? null;
+    if (several && mainColor !== null) root.style.setProperty("--lrw-curve", runColor(mainColor));
+    else root.style.removeProperty("--lrw-curve");
+    curvePath.setAttribute("data-lrw-run-path", running ? "live" : shown);
+    chart.markerLayer.classList.toggle("lrw-markers--provisional", running);
+    root.classList.toggle("lrw-read-only", model.get("read_only") === true);
+    downloads.update({ hasPoints: data.losses.some((loss) => loss !== null), hasRuns: runs.length > 0, running });
+    drawUntested(layout, data, handles);
+  }
+  let untested = null;
+  function drawUntested(layout, data, handles) {
+    const progress = model.get("progress");
+    const cancelled = status() !== "running" && isRecord(progress) && progress.stop_reason === "cancelled";
+    const lastLr = cancelled ? lastTestedLr(data) : null;
+    untested = { layout, lastLr };
+    overlay.drawUntested(layout, lastLr);
+    handlesMoved(handles);
+  }
+  function handlesMoved(handles) {
+    const lastLr = untested?.lastLr ?? null;
+    const beyond = handlesBeyond(handles, lastLr);
+    if (lastLr === null || beyond.length === 0) {
+      legend.setNote("");
+      return;
+    }
+    const which = beyond.length === 2 ? "Both handles sit" : `The ${beyond[0]} handle sits`;
+    legend.setNote(`The test was stopped early, at ${formatLr(lastLr, 3)}. ${which} beyond the last learning rate tested: no loss was measured there (the shaded, untested region).`);
+  }
+  function picture() {
+    const style = getComputedStyle(root);
+    const running = status() === "running";
+    const runs = entries();
+    const main = running ? null : runs.find((entry) => entry.id === selected());
+    const drawn = [
+      ...overlaid().map((run) => ({ label: run.label, color: strokeOf(pathOf(run.id)), main: false })),
+      ...running || main ? [{ label: main?.label ?? "running", color: strokeOf(curvePath), main: true }] : []
+    ];
+    return svgDocument(chart.svg, {
+      background: style.backgroundColor || "#ffffff",
+      foreground: style.color || "#000000",
+      font: style.fontFamily || "sans-serif",
+      entries: drawn,
+      title: "Loss against learning rate (lrwidget)"
+    });
+  }
+  const pathOf = (id) => [...chart.svg.querySelectorAll("[data-lrw-run-path]")].find((path) => path.getAttribute("data-lrw-run-path") === id) ?? null;
+  const strokeOf = (path) => (path ? getComputedStyle(path).getPropertyValue("stroke") : "") || "currentColor";
+  function onMessage(message) {
+    if (!isRecord(message) || message.type !== "runs_json") return false;
+    downloads.answer(message);
+    return true;
+  }
+  const subscriptions = [["change:run_curves", () => curves.update(model.get("run_curves"))]];
+  for (const [event, callback] of subscriptions) model.on(event, callback);
+  return {
+    domains,
+    draw,
+    handlesMoved,
+    onMessage,
+    picture,
+    destroy() {
+      for (const [event, callback] of subscriptions) model.off(event, callback);
+      overlay.destroy();
+      legend.destroy();
+      downloads.destroy();
+    }
+  };
+}
+
 // src/theme.js
 function parseRgb(color) {
   const match = /^rgba?\(([^)]+)\)$/.exec(color.trim());
@@ -1420,6 +2089,7 @@ function render({ model, el }) {
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
+  const runs = createRunsView({ model, root, plot, chart, redraw: () => schedule(true) });
   const live = emptySeries();
   let curve = seriesFromCurve(model.get("curve"));
   let width = MIN_WIDTH;
@@ -1461,7 +2131,10 @@ function render({ model, el }) {
   function onFrame() {
     frame = 0;
     if (fullRedraw || !layout) redraw();
-    else handles.update(layout, handleView());
+    else {
+      handles.update(layout, handleView());
+      runs.handlesMoved(handleView());
+    }
     fullRedraw = false;
   }
   function redraw() {
@@ -1469,14 +2142,14 @@ function render({ model, el }) {
     const data = series();
     const view = handleView();
     const xAxis = axis();
-    layout = computeLayout(
-      width,
-      view.startLr,
-      view.endLr,
+    const domains = runs.domains(
+      [view.startLr, view.endLr],
       chart.lossDomainFor(data, Number(model.get("num_it")) || 0),
-      xAxis
+      data.losses.some((loss) => loss !== null)
     );
+    layout = computeLayout(width, domains.lrs[0], domains.lrs[1], domains.loss, xAxis);
     chart.draw(layout, data, emptyMessage());
+    runs.draw(layout, data, view);
     const entries = markerList();
     const shown = visible();
     markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
@@ -1556,7 +2229,7 @@ function render({ model, el }) {
     model.send({ type: "replay" });
   }
   function onMessage(message, buffers) {
-    if (!isRecord(message)) return;
+    if (!isRecord(message) || runs.onMessage(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
       lastReplayAt = -Infinity;
@@ -1594,7 +2267,8 @@ function render({ model, el }) {
       "visible_markers",
       "marker_registry",
       "group_lr_ratios",
-      "group_labels"
+      "group_labels",
+      ...RUN_TRAITS
     ].map((name) => (
       /** @type {[string, Listener]} */
       [`change:${name}`, () => schedule(true)]
@@ -1632,6 +2306,7 @@ function render({ model, el }) {
     for (const [event, callback] of subscriptions) model.off(event, callback);
     handles.destroy();
     markers.destroy();
+    runs.destroy();
     controls.destroy();
     theme.dispose();
     root.remove();

@@ -96,6 +96,7 @@ class KeptRuns:
         self._starting: tuple[str | None, RunSettings, Any] | None = None
         self._snapping_back = False
         self.view.observe(self._selected_from_page, names=["selected_run"])
+        self.view.on_command("export_runs", self._send_runs_json)
 
     # ----- reading ------------------------------------------------------------------------------------------------
     @property
@@ -311,6 +312,18 @@ class KeptRuns:
         shown = self._kept_by_id(self.view.selected_run)
         return write_text(runs_to_json(self.runs, views=views,
                                        selected=None if shown is None else self._kept.index(shown)), path)
+
+    def _send_runs_json(self) -> None:
+        """Answers the page's JSON download (``{"type": "export_runs"}``) with the document :meth:`save` writes.
+
+        The page holds only decimated curves, so the file (bit-identical numbers, every field) is made here.
+        """
+        try:
+            text = self.save(os.devnull)  # save() writes and returns the text; the page needs only the text
+        except RuntimeError as refused:  # a test is running: its run is not kept yet
+            self.view.send({"type": "runs_json", "error": str(refused)})
+            return
+        self.view.send({"type": "runs_json", "text": text, "filename": "lrwidget-runs.json"})
 
     @classmethod
     def load(cls, path: PathLike) -> Self:

@@ -44,8 +44,11 @@ Custom messages, Python → front end:
   (deltas only, 16 bytes a point). The view appends when ``k`` equals the number of points it holds, replaces from
   ``k`` when ``k`` is lower (a replay, which reaches every view of the widget), and asks for a replay when ``k`` is
   higher (it missed a delta).
+- ``{"type": "runs_json", "text": ..., "filename": ...}`` (or ``{"type": "runs_json", "error": ...}`` while a test
+  runs): the answer to ``export_runs``, the JSON that ``w.save`` writes.
 Front end → Python:
 - ``{"type": "run"}``, ``{"type": "stop"}``: the buttons.
+- ``{"type": "export_runs"}``: the JSON download button; the kept runs come back as ``runs_json``.
 - ``{"type": "replay"}``: send every point of the current run again (a view rendered mid-run, or a missed delta).
 """
 from __future__ import annotations
