@@ -6,7 +6,9 @@ It matches fastai 2.8's ``lr_find`` step for step:
 - after each step, the test stops as *diverged* if ``stop_div`` and the smoothed loss exceeds 4× the best smoothed
   loss so far (this point included), else as *completed* once ``num_it`` batches have run. The stopping batch is
   recorded. A NaN loss does not stop the test, as in fastai;
-- the loader is cycled when it runs out (see :mod:`lrwidget.engine.loaders`), and no validation runs.
+- the loader is cycled when it runs out (see :mod:`lrwidget.engine.loaders`), and no validation runs, unless asked
+  for: ``valid_every=k`` evaluates a fixed small validation subset every ``k`` steps (see
+  :mod:`lrwidget.engine.validation`).
 
 Unlike fastai, everything the test changes is restored from a CPU snapshot in ``finally``, whatever ends the test,
 the loader's own random number generators included. Where fastai's stop rule reads wrongly (a loss at or below 0,
@@ -28,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lrwidget.engine import busy
+from lrwidget.engine import busy, validation
 from lrwidget.engine.diagnosis import RangeTestWarning, explain_stop
 from lrwidget.engine.loaders import cycle_batches, loader_length
 from lrwidget.engine.smoothing import LossSmoother
@@ -49,6 +51,8 @@ class RangeTestPoint:
     lr: float
     raw_loss: float
     smoothed_loss: float
+    #: the validation subset's loss after this step; NaN where it was not evaluated (or validation is off)
+    valid_loss: float = math.nan
 
 
 @dataclass
@@ -62,6 +66,10 @@ class RangeTestResult:
     "diverged" although the best smoothed loss was at or below 0 (fastai's ``4 × best`` rule misfires there; it says
     to pass ``stop_div=False`` or check the loss), a loss that was NaN or inf from the first step, or a loss that
     turned NaN while ``stop_div`` could not see it. The same sentence is emitted as a :class:`RangeTestWarning`.
+
+    With validation (``valid_every=k``), ``valid_losses`` holds one value per point: the validation subset's loss
+    after that step, NaN where it was not evaluated; ``valid_every`` is ``k`` and ``valid_elapsed_s`` the seconds
+    spent evaluating (part of ``elapsed_s``). Without it, ``valid_losses`` is empty and ``valid_every`` None.
     """
 
     lrs: list[float] = field(default_factory=list)
@@ -73,13 +81,18 @@ class RangeTestResult:
     end_lr: float = 10.0
     elapsed_s: float = 0.0
     warning: str | None = None
+    valid_losses: list[float] = field(default_factory=list)
+    valid_every: int | None = None
+    valid_elapsed_s: float = 0.0
 
     @property
     def points(self) -> list[RangeTestPoint]:
         """The curve as a list of points."""
+        valid = self.valid_losses or [math.nan] * len(self.lrs)
         return [
-            RangeTestPoint(iteration, lr, raw, smoothed)
-            for iteration, (lr, raw, smoothed) in enumerate(zip(self.lrs, self.raw_losses, self.losses, strict=True))
+            RangeTestPoint(iteration, lr, raw, smoothed, valid_loss)
+            for iteration, (lr, raw, smoothed, valid_loss)
+            in enumerate(zip(self.lrs, self.raw_losses, self.losses, valid, strict=True))
         ]
 
     def suggest(self, *funcs: Callable[..., Any]) -> SuggestedLRs:
@@ -148,6 +161,9 @@ def range_test(
     on_point: Callable[[RangeTestPoint], None] | None = None,
     cancel: threading.Event | None = None,
     step: TrainStep | None = None,
+    valid_dl: Iterable[Any] | None = None,
+    valid_every: int | bool | None = None,
+    valid_batches: int = validation.DEFAULT_VALID_BATCHES,
 ) -> RangeTestResult:
     """Runs an LR range test and restores the model, optimizer and RNG states afterwards.
 
@@ -165,12 +181,17 @@ def range_test(
         cancel: a ``threading.Event``; when set, the test stops before the next step.
         step: a custom training step (see :mod:`lrwidget.engine.step`); default: forward, backward,
             ``optimizer.step()`` (which refuses an optimizer whose step needs a closure, such as LBFGS).
+        valid_dl, valid_every, valid_batches: off by default, as in fastai. ``valid_every=k`` evaluates the first
+            ``valid_batches`` batches of ``valid_dl`` (taken once, before the first step) after steps ``0, k, 2k, …``
+            in eval mode without gradients, into ``result.valid_losses``; ``True`` means every
+            ``DEFAULT_VALID_EVERY`` (10) steps. See :mod:`lrwidget.engine.validation`.
 
     Returns:
         A :class:`RangeTestResult`. If training raises, everything is restored and the exception is re-raised.
         A run whose stop reason would mislead also emits a :class:`RangeTestWarning` (see ``result.warning``).
     """
     _check_range_arguments(model, optimizer, loss_func, train_dl, start_lr, end_lr, num_it, on_point, cancel)
+    valid_request = validation.check_validation(valid_every, valid_batches, valid_dl)
     run_steps = max(int(num_it), MIN_NUM_IT)
     train_step = step if step is not None else SupervisedStep(model, optimizer, loss_func)
     result = RangeTestResult(num_it=int(num_it), start_lr=float(start_lr), end_lr=float(end_lr))
@@ -178,6 +199,7 @@ def range_test(
     started = time.perf_counter()
     try:
         model.train()
+        on_point = validation.observe(valid_request, result, model, loss_func, on_point)
         batches = cycle_batches(train_dl, int(num_it), run_steps)
         result.stop_reason = _run(train_step, optimizer, batches, result, run_steps, stop_div, on_point, cancel)
     finally:
