@@ -58,13 +58,10 @@ class ValidationRequest:
     source: str
 
 
-def check_validation(valid_every: Any, valid_batches: Any, valid_dl: Any, *,
-                     source: str = "valid_dl") -> ValidationRequest | None:
-    """The checked request, or None when validation is off (``valid_every`` None or False).
+def valid_period(valid_every: Any, valid_batches: Any = DEFAULT_VALID_BATCHES) -> int | None:
+    """The validation period ``k`` that ``valid_every`` asks for (None: off; True: :data:`DEFAULT_VALID_EVERY`).
 
-    ``valid_every=True`` means :data:`DEFAULT_VALID_EVERY`. Raises ValueError or TypeError, naming the bad value, for
-    a ``k`` or a subset size that is not an integer >= 1, and for missing, empty or one-shot validation data.
-    Iterates nothing.
+    Raises ValueError, naming the bad value, for a ``k`` or a ``valid_batches`` that is not an integer >= 1.
     """
     if valid_every is None or valid_every is False:
         return None
@@ -75,6 +72,19 @@ def check_validation(valid_every: Any, valid_batches: Any, valid_dl: Any, *,
     if isinstance(valid_batches, bool) or not isinstance(valid_batches, int) or valid_batches < 1:
         raise ValueError(f"valid_batches must be an integer >= 1 (the validation batches evaluated each time), "
                          f"got {valid_batches!r}")
+    return every
+
+
+def check_validation(valid_every: Any, valid_batches: Any, valid_dl: Any, *,
+                     source: str = "valid_dl") -> ValidationRequest | None:
+    """The checked request, or None when validation is off (``valid_every`` None or False).
+
+    Raises as :func:`valid_period` does for bad values, and ValueError or TypeError, naming ``source``, for missing,
+    empty or one-shot validation data. Iterates nothing.
+    """
+    every = valid_period(valid_every, valid_batches)
+    if every is None:
+        return None
     if valid_dl is None:
         raise ValueError(f"valid_every={valid_every!r} asks for a validation loss, but there is no validation data: "
                          f"{source} is None")
