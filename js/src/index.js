@@ -13,6 +13,7 @@ import {
   applyPointsMessage, clearSeries, emptySeries, finiteOrNull, isRecord, seriesFromCurve, shouldRequestReplay,
 } from "./store.js";
 import { watchTheme } from "./theme.js";
+import { createValidation, validationStatus } from "./validation.js";
 import { decodePoints } from "./wire.js";
 
 /**
@@ -58,6 +59,8 @@ function render({ model, el }) {
   const tooltip = htmlElement("div", { class: "lrw-tooltip", role: "tooltip" }, plot);
   tooltip.hidden = true;
   root.append(controls.legend);
+  const validation = createValidation(chart.validLayer, root);
+  validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
@@ -116,6 +119,7 @@ function render({ model, el }) {
     const view = handleView();
     layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
     chart.draw(layout, data, emptyMessage());
+    validation.draw(layout, data, data === live, model.get("progress"));
     const entries = markerList();
     const shown = visible();
     markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
@@ -123,7 +127,8 @@ function render({ model, el }) {
     const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
+      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length)
+        + (status() === "idle" ? "" : validationStatus(progress)),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -216,6 +221,7 @@ function render({ model, el }) {
     if (!isRecord(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
+      validation.reset();
       lastReplayAt = -Infinity;
       schedule(true);
     } else if (message.type === "points") {
@@ -227,7 +233,10 @@ function render({ model, el }) {
         return;
       }
       if (applyPointsMessage(live, delta) === "missed") requestReplay();
-      else schedule(true);
+      else {
+        validation.applyDelta(delta);
+        schedule(true);
+      }
     }
   }
 
@@ -240,6 +249,7 @@ function render({ model, el }) {
     }],
     ["change:curve", () => {
       curve = seriesFromCurve(model.get("curve"));
+      validation.setCurve(model.get("curve"));
       schedule(true);
     }],
     ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"]
@@ -280,6 +290,7 @@ function render({ model, el }) {
     handles.destroy();
     markers.destroy();
     controls.destroy();
+    validation.destroy();
     theme.dispose();
     root.remove();
   };

@@ -405,6 +405,7 @@ function createChart(container) {
   const band = svgElement("rect", { class: "lrw-band", visibility: "hidden" }, clipped);
   const rawPath = svgElement("path", { class: "lrw-raw" }, clipped);
   const curvePath = svgElement("path", { class: "lrw-curve", "data-lrw-curve": "" }, clipped);
+  const validLayer = svgElement("g", { class: "lrw-valid-layer" }, clipped);
   const emptyText = svgElement("text", { class: "lrw-empty", "text-anchor": "middle" }, svg);
   const handleLayer = svgElement("g", { class: "lrw-handle-layer" }, svg);
   const markerLayer = svgElement("g", { class: "lrw-marker-layer" }, svg);
@@ -526,7 +527,7 @@ function createChart(container) {
     }
     return lossDomain;
   }
-  return { svg, band, handleLayer, markerLayer, knobLayer, draw, lossDomainFor };
+  return { svg, band, handleLayer, markerLayer, knobLayer, validLayer, draw, lossDomainFor };
 }
 
 // src/store.js
@@ -1268,6 +1269,112 @@ function watchTheme(root) {
   };
 }
 
+// src/validation.js
+var MAX_DOTS = 200;
+function emptyValidation() {
+  return { values: [], version: 0 };
+}
+function applyValidationDelta(validation, delta) {
+  const { values } = validation;
+  values.length = Math.min(values.length, delta.start);
+  while (values.length < delta.start) values.push(null);
+  for (let i = 0; i < delta.lrs.length; i++) values.push(delta.valid_losses ? finiteOrNull(delta.valid_losses[i]) : null);
+  validation.version++;
+}
+function validationFromCurve(curve) {
+  const validation = emptyValidation();
+  const values = isRecord(curve) ? curve.valid_losses : void 0;
+  if (Array.isArray(values)) validation.values = values.map(finiteOrNull);
+  return validation;
+}
+function validationPixels(layout, series, validation) {
+  const { top, bottom } = layout;
+  const yLow = top - (bottom - top);
+  const yHigh = bottom + (bottom - top);
+  const points = [];
+  const count = Math.min(series.logLrs.length, validation.values.length);
+  for (let i = 0; i < count; i++) {
+    const value = validation.values[i];
+    const logLr = series.logLrs[i];
+    if (value === null || !Number.isFinite(logLr)) continue;
+    const y = layout.y.toPx(value);
+    points.push([layout.xFromLog10(logLr), y < yLow ? yLow : y > yHigh ? yHigh : y]);
+  }
+  return points;
+}
+function validationStatus(progress) {
+  if (!isRecord(progress)) return "";
+  const every = progress.valid_every;
+  if (typeof every !== "number" || !Number.isInteger(every) || every < 1) return "";
+  const cost = progress.valid_cost;
+  const costText = typeof cost === "number" && Number.isFinite(cost) ? `: +${Math.round(cost * 100)}% time` : "";
+  return ` \xB7 validation every ${every === 1 ? "step" : `${every} steps`}${costText}`;
+}
+function createValidation(layer, root) {
+  const line = svgElement("path", { class: "lrw-valid-line", "data-lrw-valid-curve": "" }, layer);
+  const dots = svgElement("g", { class: "lrw-valid-dots" }, layer);
+  const legend = htmlElement("div", { class: "lrw-valid-legend", "data-lrw-valid-legend": "" }, root);
+  const swatch = svgElement("svg", { class: "lrw-valid-swatch", width: 28, height: 10, "aria-hidden": "true" }, legend);
+  svgElement("path", { class: "lrw-valid-line", d: "M1 5H27" }, swatch);
+  svgElement("circle", { class: "lrw-valid-dot", cx: 14, cy: 5, r: 3 }, swatch);
+  const label = htmlElement("span", {}, legend);
+  legend.hidden = true;
+  let live = emptyValidation();
+  let saved = emptyValidation();
+  let drawnKey = "";
+  return {
+    /** A `reset` message: a new run starts. */
+    reset() {
+      live = emptyValidation();
+    },
+    /** @param {PointsDelta} delta a points delta the live series took */
+    applyDelta(delta) {
+      applyValidationDelta(live, delta);
+    },
+    /** @param {unknown} curve the `curve` trait */
+    setCurve(curve) {
+      saved = validationFromCurve(curve);
+    },
+    /**
+     * Draws the validation curve of the series shown (`isLive`: the streamed points, else the saved curve).
+     * @param {Layout} layout
+     * @param {Series} series
+     * @param {boolean} isLive
+     * @param {unknown} progress the `progress` trait (its `valid_every` labels the legend)
+     */
+    draw(layout, series, isLive, progress) {
+      const validation = isLive ? live : saved;
+      const key = [
+        isLive,
+        validation.version,
+        validation.values.length,
+        series.version,
+        series.lrs.length,
+        layout.width,
+        ...layout.x.domain,
+        ...layout.y.domain
+      ].join(",");
+      if (key !== drawnKey) {
+        drawnKey = key;
+        const points = validationPixels(layout, series, validation);
+        line.setAttribute("d", points.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)} ${y.toFixed(1)}`).join(""));
+        const circles = document.createDocumentFragment();
+        if (points.length <= MAX_DOTS) {
+          for (const [x, y] of points) svgElement("circle", { class: "lrw-valid-dot", cx: x, cy: y, r: 2.5 }, circles);
+        }
+        dots.replaceChildren(circles);
+        legend.hidden = points.length === 0;
+      }
+      const every = isRecord(progress) ? progress.valid_every : void 0;
+      setText(label, typeof every === "number" ? `validation loss (every ${every === 1 ? "step" : `${every} steps`})` : "validation loss");
+      setAttributes(legend, { title: "The loss on a fixed validation subset, evaluated in eval mode during the test" });
+    },
+    destroy() {
+      legend.remove();
+    }
+  };
+}
+
 // src/wire.js
 var LR_BYTES = 8;
 var LOSS_BYTES = 4;
@@ -1306,12 +1413,21 @@ function decodePoints(content, buffers) {
     }
     return view;
   });
-  return {
+  const delta = {
     start,
     lrs: readFloat64(views[0], count),
     losses: readFloat32(views[1], count),
     raw_losses: readFloat32(views[2], count)
   };
+  if (buffers !== void 0 && buffers.length > 3) {
+    const view = asDataView(buffers[3]);
+    const needed = count * LOSS_BYTES;
+    if (view === null || view.byteLength < needed) {
+      throw new Error(`points message: buffer 3, valid_losses (float32), holds ${view?.byteLength ?? "no"} bytes, expected ${needed} for ${count} points`);
+    }
+    delta.valid_losses = readFloat32(view, count);
+  }
+  return delta;
 }
 
 // src/index.js
@@ -1334,6 +1450,8 @@ function render({ model, el }) {
   const tooltip = htmlElement("div", { class: "lrw-tooltip", role: "tooltip" }, plot);
   tooltip.hidden = true;
   root.append(controls.legend);
+  const validation = createValidation(chart.validLayer, root);
+  validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
@@ -1381,6 +1499,7 @@ function render({ model, el }) {
     const view = handleView();
     layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
     chart.draw(layout, data, emptyMessage());
+    validation.draw(layout, data, data === live, model.get("progress"));
     const entries = markerList();
     const shown = visible();
     markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
@@ -1388,7 +1507,7 @@ function render({ model, el }) {
     const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
+      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length) + (status() === "idle" ? "" : validationStatus(progress)),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -1460,6 +1579,7 @@ function render({ model, el }) {
     if (!isRecord(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
+      validation.reset();
       lastReplayAt = -Infinity;
       schedule(true);
     } else if (message.type === "points") {
@@ -1471,7 +1591,10 @@ function render({ model, el }) {
         return;
       }
       if (applyPointsMessage(live, delta) === "missed") requestReplay();
-      else schedule(true);
+      else {
+        validation.applyDelta(delta);
+        schedule(true);
+      }
     }
   }
   const subscriptions = [
@@ -1482,6 +1605,7 @@ function render({ model, el }) {
     }],
     ["change:curve", () => {
       curve = seriesFromCurve(model.get("curve"));
+      validation.setCurve(model.get("curve"));
       schedule(true);
     }],
     ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"].map((name) => (
@@ -1520,6 +1644,7 @@ function render({ model, el }) {
     handles.destroy();
     markers.destroy();
     controls.destroy();
+    validation.destroy();
     theme.dispose();
     root.remove();
   };
