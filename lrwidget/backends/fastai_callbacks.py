@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -88,6 +89,7 @@ class ValidationCallback(Callback):
         self.validator: ValidationRecorder | None = None
 
     def before_fit(self) -> None:
+        started = time.perf_counter()
         learn = self.learn
 
         def batch_loss(batch: Any) -> tuple[torch.Tensor, int]:
@@ -96,7 +98,7 @@ class ValidationCallback(Callback):
             return learn.loss_func(learn.model(*inputs), *targets), int(find_bs(targets))
 
         subset = ValidationSubset(learn.model, take_batches(self.request), batch_loss)
-        self.validator = ValidationRecorder(subset, self.request.every, self.result)
+        self.validator = ValidationRecorder(subset, self.request.every, self.result, time.perf_counter() - started)
 
     def after_batch(self) -> None:
         if self.training and self.validator is not None:

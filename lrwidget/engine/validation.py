@@ -173,15 +173,17 @@ class ValidationSubset:
 class ValidationRecorder:
     """Evaluates the subset after every ``every``-th step and writes ``result.valid_*`` as it goes.
 
+    ``setup_s``: the seconds it took to take the subset, counted in ``result.valid_elapsed_s`` with the evaluations.
+
     ``result.valid_losses`` gets one value per step (NaN between evaluations), so it stays aligned with the curve
     whatever ends the test.
     """
 
-    def __init__(self, subset: ValidationSubset, every: int, result: RangeTestResult) -> None:
+    def __init__(self, subset: ValidationSubset, every: int, result: RangeTestResult, setup_s: float = 0.0) -> None:
         self.subset, self.every, self.result = subset, every, result
         result.valid_every = every
         result.valid_losses = []
-        result.valid_elapsed_s = 0.0
+        result.valid_elapsed_s = setup_s  # taking the subset is part of what validation costs
 
     def after_step(self, iteration: int) -> float:
         """Records the validation loss of step ``iteration`` (evaluated if due, else NaN) and returns it."""
@@ -211,8 +213,9 @@ def observe(request: ValidationRequest | None, result: RangeTestResult, model: n
     (taken now: call it after the snapshot, before the first step) and records ``result.valid_*``."""
     if request is None:
         return on_point
+    started = time.perf_counter()
     subset = ValidationSubset.supervised(model, loss_func, take_batches(request))
-    return ValidationRecorder(subset, request.every, result).observe(on_point)
+    return ValidationRecorder(subset, request.every, result, time.perf_counter() - started).observe(on_point)
 
 
 def cost_fraction(result: RangeTestResult) -> float | None:
