@@ -262,3 +262,26 @@ def test_a_saved_decimated_curve_keeps_the_validation_points():
     kept = [v for v in saved["valid_losses"] if v is not None]
     assert len(saved["lrs"]) <= 2000 and len(kept) >= 400
     assert saved["valid_losses"][0] == 2.0
+
+
+def test_the_cost_benchmark_runs():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "validation_cost.py"
+    completed = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=300,
+                               check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "| tiny MLP 8→16→1, bs 32 | default (every 10, 2 batches) |" in completed.stdout
+
+
+def test_a_kept_run_shown_again_keeps_its_validation_curve():
+    w = LRWidget(make_learner(), num_it=12, end_lr=1e-2, stop_div=False, preview=None, valid_every=4)
+    w.wait()
+    w.run(label="second")
+    w.wait()
+    w.selected_run = w.runs[0]
+    assert [i for i, v in enumerate(w.view.curve["valid_losses"]) if v is not None] == [0, 4, 8]
+    assert w.view.progress["valid_every"] == 4
+    w.close()

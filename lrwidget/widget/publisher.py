@@ -119,8 +119,7 @@ class RunPublisher:
                 self._view.set_trait("status", "error")
 
     def _publish_result(self, result: RangeTestResult) -> None:
-        curve = Curve(np.asarray(result.lrs), np.asarray(result.losses), np.asarray(result.raw_losses),
-                      np.asarray(result.valid_losses, dtype=float) if result.valid_losses else None)
+        curve = Curve.of_result(result)
         markers = self._markers(curve)
         with self._view.hold_sync():
             progress = self._progress(len(curve), stop_reason=result.stop_reason)

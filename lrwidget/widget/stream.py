@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lrwidget.engine.rangetest import RangeTestPoint
+from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
 
 Message = dict[str, Any]
 #: ``send(content, buffers)``: one custom message to the view.
@@ -36,6 +36,13 @@ class Curve(NamedTuple):
 
     def __len__(self) -> int:
         return len(self.lrs)
+
+    @classmethod
+    def of_result(cls, result: RangeTestResult) -> Curve:
+        """A finished result's curve, with its validation losses when it has them."""
+        valid = np.asarray(result.valid_losses, dtype=float) if result.valid_losses else None
+        return cls(np.asarray(result.lrs, dtype=float), np.asarray(result.losses, dtype=float),
+                   np.asarray(result.raw_losses, dtype=float), valid)
 
 
 class PointBuffer:
