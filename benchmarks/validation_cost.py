@@ -7,7 +7,8 @@ training batch size (a common choice, since evaluation needs no activations kept
 to the expensive side. The last column is what the status line would say (``valid_elapsed_s`` over the rest of the
 test's time), from the same runs, to show that the estimate agrees with the measurement.
 
-One torch thread (see benchmarks/speed.py for why). ``--quick`` is a smoke run of a few seconds.
+One torch thread (see benchmarks/speed.py for why). ``--quick`` is a smoke run of a few seconds. ``--clock cpu`` times
+this process's CPU time, steadier than the wall clock on a shared machine.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]  # runs from a checkout, installed or not
-from _common import ModelSpec, markdown_table  # noqa: E402
+from _common import CLOCKS, ModelSpec, markdown_table  # noqa: E402
 
 from lrwidget.engine.rangetest import RangeTestResult, range_test  # noqa: E402
 from lrwidget.engine.validation import DEFAULT_VALID_BATCHES, DEFAULT_VALID_EVERY, cost_fraction  # noqa: E402
@@ -61,7 +62,7 @@ def contender(spec: ModelSpec, steps: int, keywords: dict[str, object]) -> Calla
                               stop_div=False, **extra)
 
 
-def measure(spec: ModelSpec, steps: int, rounds: int) -> list[list[str]]:
+def measure(spec: ModelSpec, steps: int, rounds: int, clock: Callable[[], float]) -> list[list[str]]:
     calls = {label: contender(spec, steps, keywords) for label, keywords in SETTINGS}
     times: dict[str, list[float]] = {label: [] for label in calls}
     costs: dict[str, list[float]] = {label: [] for label in calls}
@@ -71,8 +72,9 @@ def measure(spec: ModelSpec, steps: int, rounds: int) -> list[list[str]]:
     for _ in range(rounds):
         shuffler.shuffle(order)
         for label in order:
+            started = clock()
             result = calls[label]()
-            times[label].append(result.elapsed_s)
+            times[label].append(clock() - started)
             cost = cost_fraction(result)
             if cost is not None:
                 costs[label].append(cost)
@@ -90,12 +92,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: few steps and rounds")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     args = parser.parse_args()
     steps, rounds = (20, 2) if args.quick else (args.steps, args.rounds)
     torch.set_num_threads(1)
-    rows = [row for spec in SPECS for row in measure(spec, steps, rounds)]
-    print(f"## Validation cost\n\n{steps} steps, median of {rounds} interleaved rounds, torch {torch.__version__}, "
-          f"Python {platform.python_version()}, 1 thread. Ratio: wall time over the run without validation "
+    rows = [row for spec in SPECS for row in measure(spec, steps, rounds, CLOCKS[args.clock])]
+    print(f"## Validation cost\n\n{steps} steps, median of {rounds} interleaved rounds ({args.clock} clock), "
+          f"torch {torch.__version__}, "
+          f"Python {platform.python_version()}, 1 thread. Ratio: its time over the run without validation "
           f"(the default must stay within {TARGET_RATIO}×). Status line: what the widget states for that run.\n")
     print(markdown_table(["task", "validation", "range test", "ratio", "status line says"], rows))
 
