@@ -117,7 +117,8 @@ function render({ model, el }) {
     const started = performance.now();
     const data = series();
     const view = handleView();
-    layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
+    const lossDomain = chart.lossDomainFor(data, Number(model.get("num_it")) || 0);
+    layout = computeLayout(width, view.startLr, view.endLr, validation.domain(lossDomain, data === live));
     chart.draw(layout, data, emptyMessage());
     validation.draw(layout, data, data === live, model.get("progress"));
     const entries = markerList();

@@ -10,6 +10,8 @@ import { finiteOrNull, isRecord } from "./store.js";
 /** @typedef {import("./store.js").Series} Series */
 /** @typedef {import("./wire.js").PointsDelta} PointsDelta */
 
+/** The room left beyond a validation loss that widens the loss range, as a fraction of the range. */
+const MARGIN = 0.04;
 /** With more evaluated points than this, the dots would hide the line: only the line is drawn. */
 export const MAX_DOTS = 200;
 
@@ -77,6 +79,29 @@ export function validationPixels(layout, series, validation) {
 }
 
 /**
+ * The loss range widened to show the validation losses too, but by at most half its span on each side: a validation
+ * loss that blows up at high LRs must not squash the training curve (yrange.js caps that curve the same way).
+ * @param {[number, number]} domain the training curve's range
+ * @param {ValidationValues} validation
+ * @returns {[number, number]}
+ */
+export function widenDomain([bottom, top], validation) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of validation.values) {
+    if (value === null) continue;
+    if (value < low) low = value;
+    if (value > high) high = value;
+  }
+  if (low > high) return [bottom, top];
+  const span = top - bottom;
+  const margin = span * MARGIN; // a dot on the edge would be cut in half
+  const newBottom = low < bottom ? Math.max(low - margin, bottom - span / 2) : bottom;
+  const newTop = high > top ? Math.min(high + margin, top + span / 2) : top;
+  return [newBottom, newTop];
+}
+
+/**
  * What the status line adds for a run with validation: " · validation every 10 steps", and once it has ended,
  * ": +8% time" (the time evaluating, over the time of the test without it). Empty without validation.
  * @param {unknown} progress the `progress` trait (`valid_every`, `valid_cost`)
@@ -122,6 +147,15 @@ export function createValidation(layer, root) {
     /** @param {unknown} curve the `curve` trait */
     setCurve(curve) {
       saved = validationFromCurve(curve);
+    },
+    /**
+     * The loss range to draw with: the training curve's, widened for the validation losses shown.
+     * @param {[number, number]} domain
+     * @param {boolean} isLive
+     * @returns {[number, number]}
+     */
+    domain(domain, isLive) {
+      return widenDomain(domain, isLive ? live : saved);
     },
     /**
      * Draws the validation curve of the series shown (`isLive`: the streamed points, else the saved curve).

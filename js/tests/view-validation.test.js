@@ -89,3 +89,24 @@ test("deltas replace the values from their start, padding with nulls; the saved 
   assert.deepEqual(validationFromCurve({ valid_losses: [1, null, "x"] }).values, [1, null, null]);
   assert.deepEqual(validationFromCurve({ lrs: [1] }).values, []);
 });
+
+test("the loss range widens for the validation losses, by at most half its span on each side", async () => {
+  const { widenDomain } = await import("../src/validation.js");
+  const values = (/** @type {(number | null)[]} */ list) => ({ values: list, version: 1 });
+  assert.deepEqual(widenDomain([1, 3], values([null, 2])), [1, 3]);
+  const [low, high] = widenDomain([1, 3], values([3.5, null, 0.8]));
+  assert.ok(Math.abs(low - 0.72) < 1e-12 && Math.abs(high - 3.58) < 1e-12, `${low}, ${high}`);
+  assert.deepEqual(widenDomain([1, 3], values([100, -50])), [0, 4]);
+  assert.deepEqual(widenDomain([1, 3], values([])), [1, 3]);
+});
+
+test("a validation point above the training curve's range is drawn inside the plot", () => {
+  const curve = makeCurve();
+  // The training curve's range tops out near 3 (yrange.js caps the late rise); 3.3 lies above it.
+  const valid = curve.losses.map((_, i) => (i === 0 ? 3.3 : null));
+  const view = mount(doneState({ curve: { ...curve, valid_losses: valid } }));
+  const [[, y]] = pathPoints(view.find("[data-lrw-valid-curve]").getAttribute("d") ?? "");
+  const area = view.find("[data-lrw-plot-area]");
+  assert.ok(y >= Number(area.getAttribute("y")), `${y} is above the plot area`);
+  view.unmount();
+});

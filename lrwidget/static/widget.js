@@ -1270,6 +1270,7 @@ function watchTheme(root) {
 }
 
 // src/validation.js
+var MARGIN2 = 0.04;
 var MAX_DOTS = 200;
 function emptyValidation() {
   return { values: [], version: 0 };
@@ -1301,6 +1302,21 @@ function validationPixels(layout, series, validation) {
     points.push([layout.xFromLog10(logLr), y < yLow ? yLow : y > yHigh ? yHigh : y]);
   }
   return points;
+}
+function widenDomain([bottom, top], validation) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of validation.values) {
+    if (value === null) continue;
+    if (value < low) low = value;
+    if (value > high) high = value;
+  }
+  if (low > high) return [bottom, top];
+  const span = top - bottom;
+  const margin = span * MARGIN2;
+  const newBottom = low < bottom ? Math.max(low - margin, bottom - span / 2) : bottom;
+  const newTop = high > top ? Math.min(high + margin, top + span / 2) : top;
+  return [newBottom, newTop];
 }
 function validationStatus(progress) {
   if (!isRecord(progress)) return "";
@@ -1334,6 +1350,15 @@ function createValidation(layer, root) {
     /** @param {unknown} curve the `curve` trait */
     setCurve(curve) {
       saved = validationFromCurve(curve);
+    },
+    /**
+     * The loss range to draw with: the training curve's, widened for the validation losses shown.
+     * @param {[number, number]} domain
+     * @param {boolean} isLive
+     * @returns {[number, number]}
+     */
+    domain(domain, isLive) {
+      return widenDomain(domain, isLive ? live : saved);
     },
     /**
      * Draws the validation curve of the series shown (`isLive`: the streamed points, else the saved curve).
@@ -1497,7 +1522,8 @@ function render({ model, el }) {
     const started = performance.now();
     const data = series();
     const view = handleView();
-    layout = computeLayout(width, view.startLr, view.endLr, chart.lossDomainFor(data, Number(model.get("num_it")) || 0));
+    const lossDomain = chart.lossDomainFor(data, Number(model.get("num_it")) || 0);
+    layout = computeLayout(width, view.startLr, view.endLr, validation.domain(lossDomain, data === live));
     chart.draw(layout, data, emptyMessage());
     validation.draw(layout, data, data === live, model.get("progress"));
     const entries = markerList();
