@@ -74,6 +74,8 @@ export function createChart(container) {
   const band = svgElement("rect", { class: "lrw-band", visibility: "hidden" }, clipped);
   const rawPath = svgElement("path", { class: "lrw-raw" }, clipped);
   const curvePath = svgElement("path", { class: "lrw-curve", "data-lrw-curve": "" }, clipped);
+  // Filled by validation.js: the validation-loss curve of a run with `valid_every`.
+  const validLayer = svgElement("g", { class: "lrw-valid-layer" }, clipped);
   const emptyText = svgElement("text", { class: "lrw-empty", "text-anchor": "middle" }, svg);
   const handleLayer = svgElement("g", { class: "lrw-handle-layer" }, svg);
   const markerLayer = svgElement("g", { class: "lrw-marker-layer" }, svg);
@@ -232,7 +234,7 @@ export function createChart(container) {
     return lossDomain;
   }
 
-  return { svg, band, handleLayer, markerLayer, knobLayer, draw, lossDomainFor };
+  return { svg, band, handleLayer, markerLayer, knobLayer, validLayer, draw, lossDomainFor };
 }
 
 /** @typedef {ReturnType<typeof createChart>} Chart */

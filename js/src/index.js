@@ -15,6 +15,7 @@ import {
   applyPointsMessage, clearSeries, emptySeries, finiteOrNull, isRecord, seriesFromCurve, shouldRequestReplay,
 } from "./store.js";
 import { watchTheme } from "./theme.js";
+import { createValidation, validationStatus } from "./validation.js";
 import { decodePoints } from "./wire.js";
 
 /**
@@ -64,6 +65,8 @@ function render({ model, el }) {
   const tooltip = htmlElement("div", { class: "lrw-tooltip", role: "tooltip" }, plot);
   tooltip.hidden = true;
   root.append(controls.legend);
+  const validation = createValidation(chart.validLayer, root);
+  validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
@@ -134,12 +137,13 @@ function render({ model, el }) {
     const data = series();
     const view = handleView();
     const xAxis = axis();
+    const lossDomain = validation.domain(chart.lossDomainFor(data, Number(model.get("num_it")) || 0), data === live);
     // Kept runs overlaid on the same axes widen them to hold every drawn curve (runs-view.js).
-    const domains = runs.domains([view.startLr, view.endLr], chart.lossDomainFor(data, Number(model.get("num_it")) || 0),
-      data.losses.some((loss) => loss !== null));
+    const domains = runs.domains([view.startLr, view.endLr], lossDomain, data.losses.some((loss) => loss !== null));
     layout = computeLayout(width, domains.lrs[0], domains.lrs[1], domains.loss, xAxis);
     chart.draw(layout, data, emptyMessage());
     runs.draw(layout, data, view);
+    validation.draw(layout, data, data === live, model.get("progress"));
     const entries = markerList();
     const shown = visible();
     markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
@@ -147,7 +151,8 @@ function render({ model, el }) {
     const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
+      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length)
+        + (status() === "idle" ? "" : validationStatus(progress)),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -243,6 +248,7 @@ function render({ model, el }) {
     if (!isRecord(message) || runs.onMessage(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
+      validation.reset();
       lastReplayAt = -Infinity;
       schedule(true);
     } else if (message.type === "points") {
@@ -254,7 +260,10 @@ function render({ model, el }) {
         return;
       }
       if (applyPointsMessage(live, delta) === "missed") requestReplay();
-      else schedule(true);
+      else {
+        validation.applyDelta(delta);
+        schedule(true);
+      }
     }
   }
 
@@ -267,6 +276,7 @@ function render({ model, el }) {
     }],
     ["change:curve", () => {
       curve = seriesFromCurve(model.get("curve"));
+      validation.setCurve(model.get("curve"));
       schedule(true);
     }],
     ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry",
@@ -310,6 +320,7 @@ function render({ model, el }) {
     markers.destroy();
     runs.destroy();
     controls.destroy();
+    validation.destroy();
     theme.dispose();
     root.remove();
   };

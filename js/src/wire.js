@@ -3,6 +3,8 @@
 // Wire format: content `{"type": "points", "start": k, "count": n}` with three buffers, n values each, little-endian:
 //   buffers[0] lrs (float64), buffers[1] smoothed losses (float32), buffers[2] raw losses (float32).
 // NaN and ±inf travel as themselves (the view draws a gap). 16 B per point plus a constant header.
+// A run with a validation loss adds buffers[3], the validation losses (float32, NaN where not evaluated), to the deltas
+// that hold one; a message without it has none (old Python, or no validation), and an older view ignores it.
 //
 // Buffers reach `msg:custom` as DataView[] in JupyterLab (jupyterlab/services deserialises them so), but other hosts
 // hand over ArrayBuffers or typed arrays: every ArrayBufferView and ArrayBuffer is accepted. Values are read through
@@ -14,6 +16,7 @@
  * @property {Float64Array} lrs
  * @property {Float32Array} losses
  * @property {Float32Array} raw_losses
+ * @property {Float32Array} [valid_losses] present when the message carries the fourth buffer
  */
 
 /** Bytes per value of each buffer, in buffer order. */
@@ -80,12 +83,23 @@ export function decodePoints(content, buffers) {
     }
     return view;
   });
-  return {
+  /** @type {PointsDelta} */
+  const delta = {
     start,
     lrs: readFloat64(views[0], count),
     losses: readFloat32(views[1], count),
     raw_losses: readFloat32(views[2], count),
   };
+  if (buffers !== undefined && buffers.length > 3) {
+    const view = asDataView(buffers[3]);
+    const needed = count * LOSS_BYTES;
+    if (view === null || view.byteLength < needed) {
+      throw new Error(`points message: buffer 3, valid_losses (float32), holds ${view?.byteLength ?? "no"} bytes, `
+        + `expected ${needed} for ${count} points`);
+    }
+    delta.valid_losses = readFloat32(view, count);
+  }
+  return delta;
 }
 
 /**
@@ -94,9 +108,10 @@ export function decodePoints(content, buffers) {
  * @param {ArrayLike<number | null>} lrs
  * @param {ArrayLike<number | null>} losses
  * @param {ArrayLike<number | null>} rawLosses
+ * @param {ArrayLike<number | null>} [validLosses] the fourth buffer, sent only when given
  * @returns {[{ type: "points", start: number, count: number }, DataView[]]} content and buffers; null becomes NaN
  */
-export function encodePoints(start, lrs, losses, rawLosses) {
+export function encodePoints(start, lrs, losses, rawLosses, validLosses) {
   const count = lrs.length;
   const lrView = new DataView(new ArrayBuffer(count * LR_BYTES));
   const lossView = new DataView(new ArrayBuffer(count * LOSS_BYTES));
@@ -106,5 +121,11 @@ export function encodePoints(start, lrs, losses, rawLosses) {
     lossView.setFloat32(i * LOSS_BYTES, losses[i] ?? NaN, true);
     rawView.setFloat32(i * LOSS_BYTES, rawLosses[i] ?? NaN, true);
   }
-  return [{ type: "points", start, count }, [lrView, lossView, rawView]];
+  const buffers = [lrView, lossView, rawView];
+  if (validLosses !== undefined) {
+    const validView = new DataView(new ArrayBuffer(count * LOSS_BYTES));
+    for (let i = 0; i < count; i++) validView.setFloat32(i * LOSS_BYTES, validLosses[i] ?? NaN, true);
+    buffers.push(validView);
+  }
+  return [{ type: "points", start, count }, buffers];
 }

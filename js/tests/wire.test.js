@@ -38,3 +38,24 @@ test("a bad start, a bad count or a missing buffer is an error that names it", (
   assert.throws(() => decodePoints({ start: 0, count: 1 }, buffers.slice(0, 2)),
     /buffer 2, raw_losses \(float32\), is missing \(got 2 buffers\)/);
 });
+
+test("validation losses travel as an optional fourth float32 buffer, NaN where not evaluated", () => {
+  const [content, buffers] = encodePoints(4, [1e-6, 1e-5, 1e-4], [2, 1.5, 1], [2.1, 1.4, 1.1], [1.75, null, NaN]);
+  assert.deepEqual(content, { type: "points", start: 4, count: 3 });
+  assert.deepEqual(buffers.map((buffer) => buffer.byteLength), [24, 12, 12, 12]);
+  const delta = decodePoints(content, buffers);
+  assert.deepEqual([...(delta.valid_losses ?? [])], [1.75, NaN, NaN]);
+  assert.deepEqual([...delta.losses], [2, 1.5, 1]);
+});
+
+test("a message without the fourth buffer decodes as before, with no validation losses", () => {
+  const [content, buffers] = encodePoints(0, [1e-6], [2], [2.1]);
+  assert.equal(buffers.length, 3);
+  assert.equal(decodePoints(content, buffers).valid_losses, undefined);
+});
+
+test("a short validation buffer is an error that names it", () => {
+  const [content, buffers] = encodePoints(0, [1e-6, 1e-5], [2, 1], [2, 1], [1, 1]);
+  assert.throws(() => decodePoints(content, [...buffers.slice(0, 3), new ArrayBuffer(4)]),
+    /buffer 3, valid_losses \(float32\), holds 4 bytes, expected 8 for 2 points/);
+});

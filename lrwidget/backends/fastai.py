@@ -7,6 +7,8 @@ The range test is fastai's ``lr_find`` itself (its ``LRFinder`` schedule, Record
 callback the user added: mixed precision, gradient accumulation, ...), so the curve is identical to
 ``learn.lr_find()`` under the same seed. Two things change:
 - a small callback streams each point to the widget and raises ``CancelFitException`` on Stop;
+- asked for (``valid_every=k``), another evaluates a fixed subset of ``learn.dls.valid`` every k steps (fastai's
+  ``lr_find`` runs no validation, so it is off by default);
 - instead of fastai's save-to-file-and-load-on-clean-exit, the model, optimizer, RNGs and the loaders' own RNGs are
   snapshotted in CPU RAM and restored in ``finally``, so an interrupted or failing run loses nothing either, and the
   training that follows runs as it would have without the test.
@@ -38,6 +40,7 @@ from lrwidget.engine.rangetest import (
 )
 from lrwidget.engine.snapshot import TrainingSnapshot
 from lrwidget.engine.step import check_plain_step
+from lrwidget.engine.validation import DEFAULT_VALID_BATCHES, check_validation
 from lrwidget.train.plan import (
     TRAINING_CALLS,
     GroupSummary,
@@ -116,26 +119,31 @@ class FastaiBackend:
         stop_div: bool,
         on_point: Callable[[RangeTestPoint], None] | None = None,
         cancel: threading.Event | None = None,
+        valid_every: int | bool | None = None,
+        valid_batches: int = DEFAULT_VALID_BATCHES,
     ) -> RangeTestResult:
         """fastai's own LRFinder; ``start_lr``/``end_lr`` per group reach it as numpy arrays (fastai's working form)."""
-        from lrwidget.backends.fastai_callbacks import InMemoryLRFinder, PointStreamer
+        from lrwidget.backends.fastai_callbacks import InMemoryLRFinder, PointStreamer, ValidationCallback
 
         learn = self.learn
         lr_range = check_lr_range(start_lr, end_lr, n_groups=self.n_groups)
         check_num_it(num_it)
+        valid_request = self.check_validation(valid_every, valid_batches)
         n_epoch = num_it // _train_batches(learn.dls.train) + 1  # fastai's lr_find: epochs enough for num_it
         # fastai's LRFinder takes per-group values only as numpy arrays (a list or a slice crashes it).
         finder = InMemoryLRFinder(start_lr=lr_range.start_lr if lr_range.uniform else np.array(lr_range.starts),
                                   end_lr=lr_range.end_lr if lr_range.uniform else np.array(lr_range.ends),
                                   num_it=num_it, stop_div=stop_div)
-        streamer = PointStreamer(on_point, cancel)
+        result = RangeTestResult(num_it=int(num_it), **lr_range.result_fields())
+        validation = None if valid_request is None else ValidationCallback(valid_request, result)
+        streamer = PointStreamer(on_point, cancel, validation)
         started = time.perf_counter()
         had_no_optimizer = learn.opt is None
         if had_no_optimizer:
             learn.create_opt()  # as fastai's own fit (and lr_find) would
         try:
             check_plain_step(_snapshot_target(learn.opt))
-            self._fit_and_restore(n_epoch, [finder, streamer])
+            self._fit_and_restore(n_epoch, [finder, streamer] + ([validation] if validation is not None else []))
         finally:
             if had_no_optimizer:
                 learn.opt = None  # the next fit builds it afresh, as it would have without the test
@@ -145,17 +153,22 @@ class FastaiBackend:
             reason = DIVERGED
         else:
             reason = COMPLETED
-        result = RangeTestResult(
-            lrs=[float(lr) for lr in learn.recorder.lrs],
-            losses=[float(loss) for loss in learn.recorder.losses],
-            raw_losses=streamer.raw_losses,
-            stop_reason=reason,
-            num_it=int(num_it),
-            **lr_range.result_fields(),
-            elapsed_s=time.perf_counter() - started,
-        )
+        result.lrs = [float(lr) for lr in learn.recorder.lrs]
+        result.losses = [float(loss) for loss in learn.recorder.losses]
+        result.raw_losses = streamer.raw_losses
+        result.stop_reason = reason
+        result.elapsed_s = time.perf_counter() - started
         add_warning(result, stop_div)
         return result
+
+    def check_validation(self, valid_every: Any, valid_batches: Any = DEFAULT_VALID_BATCHES) -> Any:
+        """The checked validation request for ``learn.dls.valid`` (None when off); a clear error when there is none."""
+        loaders = list(getattr(self.learn.dls, "loaders", []))
+        if len(loaders) > 1:
+            return check_validation(valid_every, valid_batches, loaders[1], source="learn.dls.valid")
+        # DataLoaders.valid raises IndexError when there is none
+        return check_validation(valid_every, valid_batches, None, source="learn.dls.valid (learn.dls holds no "
+                                f"validation loader, only {len(loaders)})")
 
     def _fit_and_restore(self, n_epoch: int, cbs: list[Any]) -> None:
         """fastai's fit with the range test's callbacks; the model, optimizer and RNGs restored however it ends."""

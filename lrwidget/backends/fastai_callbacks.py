@@ -1,13 +1,19 @@
 """fastai callbacks for the range test. Imported only when a fastai Learner is driven (it imports fastai)."""
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
+import torch
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import LRFinder, ParamScheduler
+from fastai.torch_core import find_bs
 
-from lrwidget.engine.rangetest import DIVERGENCE_FACTOR, RangeTestPoint
+from lrwidget.engine.rangetest import DIVERGENCE_FACTOR, RangeTestPoint, RangeTestResult
+from lrwidget.engine.validation import ValidationRecorder, ValidationRequest, ValidationSubset, take_batches
 
 
 class InMemoryLRFinder(LRFinder):
@@ -42,8 +48,9 @@ class PointStreamer(Callback):
 
     order = 55
 
-    def __init__(self, on_point: Callable[[RangeTestPoint], None] | None, cancel: threading.Event | None) -> None:
-        self.on_point, self.cancel = on_point, cancel
+    def __init__(self, on_point: Callable[[RangeTestPoint], None] | None, cancel: threading.Event | None,
+                 validation: ValidationCallback | None = None) -> None:
+        self.on_point, self.cancel, self.validation = on_point, cancel, validation
         self.raw_losses: list[float] = []
         self.cancelled = False
 
@@ -59,5 +66,40 @@ class PointStreamer(Callback):
         self.raw_losses.append(raw_loss)
         if self.on_point is not None:
             recorder = self.learn.recorder
+            valid_loss = self.validation.valid_loss if self.validation is not None else math.nan
             self.on_point(RangeTestPoint(len(recorder.lrs) - 1, float(recorder.lrs[-1]), raw_loss,
-                                         float(recorder.losses[-1])))
+                                         float(recorder.losses[-1]), valid_loss))
+
+
+class ValidationCallback(Callback):
+    """The validation loss in fastai's own loop: a fixed subset of ``learn.dls.valid``, evaluated every k steps.
+
+    ``before_fit`` takes the subset (the backend has taken its snapshot by then, and the first step has not run);
+    ``after_batch`` evaluates it after every ``k``-th training step (see :mod:`lrwidget.engine.validation`). Its order
+    sits after the Recorder (50), which records the point, and before the PointStreamer (55), which streams the point
+    with this loss. The subset is scored as fastai's ``validate`` scores a batch: ``loss_func(model(*xb), *yb)``,
+    weighted by ``find_bs(yb)``; callbacks that wrap the training forward (mixed precision) do not wrap it.
+    """
+
+    order = 52
+
+    def __init__(self, request: ValidationRequest, result: RangeTestResult) -> None:
+        self.request, self.result = request, result
+        self.valid_loss = math.nan
+        self.validator: ValidationRecorder | None = None
+
+    def before_fit(self) -> None:
+        started = time.perf_counter()
+        learn = self.learn
+
+        def batch_loss(batch: Any) -> tuple[torch.Tensor, int]:
+            n_inp = getattr(learn.dls, "n_inp", 1 if len(batch) == 1 else len(batch) - 1)  # fastai's Learner._split
+            inputs, targets = batch[:n_inp], batch[n_inp:]
+            return learn.loss_func(learn.model(*inputs), *targets), int(find_bs(targets))
+
+        subset = ValidationSubset(learn.model, take_batches(self.request), batch_loss)
+        self.validator = ValidationRecorder(subset, self.request.every, self.result, time.perf_counter() - started)
+
+    def after_batch(self) -> None:
+        if self.training and self.validator is not None:
+            self.valid_loss = self.validator.after_step(len(self.learn.recorder.lrs) - 1)

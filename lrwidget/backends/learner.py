@@ -7,6 +7,7 @@ from typing import Any
 
 from lrwidget.engine import busy
 from lrwidget.engine.rangetest import RangeTestResult
+from lrwidget.engine.validation import DEFAULT_VALID_BATCHES, check_validation
 from lrwidget.train.learner import Learner
 from lrwidget.train.plan import TRAINING_CALLS, GroupSummary, Plan, TrainingCall, summarize_groups
 from lrwidget.train.schedule import OneCycle
@@ -40,7 +41,15 @@ class LearnerBackend:
     def group_summaries(self) -> list[GroupSummary]:
         return summarize_groups(self.learn.model, self.learn.layer_groups)
 
-    def range_test(self, **kwargs: Any) -> RangeTestResult:
+    def check_validation(self, valid_every: Any, valid_batches: Any = DEFAULT_VALID_BATCHES) -> None:
+        """Raises a clear error if ``valid_every`` asks for a validation loss the Learner cannot give."""
+        check_validation(valid_every, valid_batches, self.learn.valid_dl, source="the Learner's valid_dl")
+
+    def range_test(self, *, valid_every: int | bool | None = None, valid_batches: int = DEFAULT_VALID_BATCHES,
+                   **kwargs: Any) -> RangeTestResult:
+        if valid_every is not None and valid_every is not False:
+            self.check_validation(valid_every, valid_batches)
+            kwargs.update(valid_dl=self.learn.valid_dl, valid_every=valid_every, valid_batches=valid_batches)
         # The Learner's own step (its amp, accumulation and scaler); the result is kept as learn.lr_find() keeps it.
         return self.learn.run_range_test(**kwargs)
 

@@ -6,7 +6,9 @@ It matches fastai 2.8's ``lr_find`` step for step:
 - after each step, the test stops as *diverged* if ``stop_div`` and the smoothed loss exceeds 4× the best smoothed
   loss so far (this point included), else as *completed* once ``num_it`` batches have run. The stopping batch is
   recorded. A NaN loss does not stop the test, as in fastai;
-- the loader is cycled when it runs out (see :mod:`lrwidget.engine.loaders`), and no validation runs.
+- the loader is cycled when it runs out (see :mod:`lrwidget.engine.loaders`), and no validation runs, unless asked
+  for: ``valid_every=k`` evaluates a fixed small validation subset every ``k`` steps (see
+  :mod:`lrwidget.engine.validation`).
 
 Unlike fastai, everything the test changes is restored from a CPU snapshot in ``finally``, whatever ends the test,
 the loader's own random number generators included. Where fastai's stop rule reads wrongly (a loss at or below 0,
@@ -30,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lrwidget.engine import busy, distributed
+from lrwidget.engine import busy, distributed, validation
 from lrwidget.engine.amp_step import build_step, check_step_options
 from lrwidget.engine.diagnosis import RangeTestWarning, explain_stop
 from lrwidget.engine.group_lrs import GroupLRRange, group_lr_range
@@ -56,6 +58,8 @@ class RangeTestPoint:
     lr: float
     raw_loss: float
     smoothed_loss: float
+    #: the validation subset's loss after this step; NaN where it was not evaluated (or validation is off)
+    valid_loss: float = math.nan
 
 
 @dataclass
@@ -73,6 +77,10 @@ class RangeTestResult:
     A discriminative test (``start_lr``/``end_lr`` per param group, see :mod:`lrwidget.engine.group_lrs`) keeps
     each group's range in ``group_start_lrs``/``group_end_lrs``; ``lrs``, ``start_lr`` and ``end_lr`` are the last
     group's, as fastai records them. Both are None when every group got the same LR.
+
+    With validation (``valid_every=k``), ``valid_losses`` holds one value per point: the validation subset's loss
+    after that step, NaN where it was not evaluated; ``valid_every`` is ``k`` and ``valid_elapsed_s`` the seconds
+    spent evaluating (part of ``elapsed_s``). Without it, ``valid_losses`` is empty and ``valid_every`` None.
     """
 
     lrs: list[float] = field(default_factory=list)
@@ -86,6 +94,9 @@ class RangeTestResult:
     warning: str | None = None
     group_start_lrs: list[float] | None = None
     group_end_lrs: list[float] | None = None
+    valid_losses: list[float] = field(default_factory=list)
+    valid_every: int | None = None
+    valid_elapsed_s: float = 0.0
 
     @property
     def group_lr_ratios(self) -> list[float] | None:
@@ -102,9 +113,11 @@ class RangeTestResult:
     @property
     def points(self) -> list[RangeTestPoint]:
         """The curve as a list of points."""
+        valid = self.valid_losses or [math.nan] * len(self.lrs)
         return [
-            RangeTestPoint(iteration, lr, raw, smoothed)
-            for iteration, (lr, raw, smoothed) in enumerate(zip(self.lrs, self.raw_losses, self.losses, strict=True))
+            RangeTestPoint(iteration, lr, raw, smoothed, valid_loss)
+            for iteration, (lr, raw, smoothed, valid_loss)
+            in enumerate(zip(self.lrs, self.raw_losses, self.losses, valid, strict=True))
         ]
 
     def suggest(self, *funcs: Callable[..., Any]) -> SuggestedLRs:
@@ -175,6 +188,9 @@ def range_test(
     step: TrainStep | None = None,
     amp: Any = False,
     accumulation_steps: int = 1,
+    valid_dl: Iterable[Any] | None = None,
+    valid_every: int | bool | None = None,
+    valid_batches: int = validation.DEFAULT_VALID_BATCHES,
 ) -> RangeTestResult:
     """Runs an LR range test and restores the model, optimizer and RNG states afterwards.
 
@@ -200,6 +216,10 @@ def range_test(
         accumulation_steps: micro-batches per optimizer step. Each iteration then trains on that many batches at
             one LR and records the mean of their losses (see :mod:`lrwidget.engine.amp_step`); a custom ``step``
             is called with the list of them.
+        valid_dl, valid_every, valid_batches: off by default, as in fastai. ``valid_every=k`` evaluates the first
+            ``valid_batches`` batches of ``valid_dl`` (taken once, before the first step) after steps ``0, k, 2k, …``
+            in eval mode without gradients, into ``result.valid_losses``; ``True`` means every
+            ``DEFAULT_VALID_EVERY`` (10) steps. See :mod:`lrwidget.engine.validation`.
 
     Returns:
         A :class:`RangeTestResult`. If training raises, everything is restored and the exception is re-raised.
@@ -208,6 +228,7 @@ def range_test(
     lr_range = _check_range_arguments(model, optimizer, loss_func, train_dl, start_lr, end_lr, num_it, on_point,
                                       cancel)
     check_step_options(amp, accumulation_steps, step)
+    valid_request = validation.check_validation(valid_every, valid_batches, valid_dl)
     run_steps = max(int(num_it), MIN_NUM_IT)
     train_step = step if step is not None else build_step(
         model, optimizer, loss_func, MixedPrecision.of(amp, model), accumulation_steps)
@@ -216,6 +237,7 @@ def range_test(
     started = time.perf_counter()
     try:
         model.train()
+        on_point = validation.observe(valid_request, result, model, loss_func, on_point)
         train_step, cancel = distributed.in_lockstep(model, train_step, cancel, run_steps, stop_div)  # DDP: in lockstep
         batches = cycle_batches(train_dl, int(num_it), run_steps, accumulation_steps)
         result.stop_reason = _run(train_step, optimizer, batches, result, run_steps, stop_div, on_point, cancel)

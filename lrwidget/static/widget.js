@@ -407,6 +407,7 @@ function createChart(container) {
   const band = svgElement("rect", { class: "lrw-band", visibility: "hidden" }, clipped);
   const rawPath = svgElement("path", { class: "lrw-raw" }, clipped);
   const curvePath = svgElement("path", { class: "lrw-curve", "data-lrw-curve": "" }, clipped);
+  const validLayer = svgElement("g", { class: "lrw-valid-layer" }, clipped);
   const emptyText = svgElement("text", { class: "lrw-empty", "text-anchor": "middle" }, svg);
   const handleLayer = svgElement("g", { class: "lrw-handle-layer" }, svg);
   const markerLayer = svgElement("g", { class: "lrw-marker-layer" }, svg);
@@ -529,7 +530,7 @@ function createChart(container) {
     }
     return lossDomain;
   }
-  return { svg, band, handleLayer, markerLayer, knobLayer, draw, lossDomainFor };
+  return { svg, band, handleLayer, markerLayer, knobLayer, validLayer, draw, lossDomainFor };
 }
 
 // src/store.js
@@ -2016,6 +2017,137 @@ function watchTheme(root) {
   };
 }
 
+// src/validation.js
+var MARGIN2 = 0.04;
+var MAX_DOTS = 200;
+function emptyValidation() {
+  return { values: [], version: 0 };
+}
+function applyValidationDelta(validation, delta) {
+  const { values } = validation;
+  values.length = Math.min(values.length, delta.start);
+  while (values.length < delta.start) values.push(null);
+  for (let i = 0; i < delta.lrs.length; i++) values.push(delta.valid_losses ? finiteOrNull(delta.valid_losses[i]) : null);
+  validation.version++;
+}
+function validationFromCurve(curve) {
+  const validation = emptyValidation();
+  const values = isRecord(curve) ? curve.valid_losses : void 0;
+  if (Array.isArray(values)) validation.values = values.map(finiteOrNull);
+  return validation;
+}
+function validationPixels(layout, series, validation) {
+  const { top, bottom } = layout;
+  const yLow = top - (bottom - top);
+  const yHigh = bottom + (bottom - top);
+  const points = [];
+  const count = Math.min(series.logLrs.length, validation.values.length);
+  for (let i = 0; i < count; i++) {
+    const value = validation.values[i];
+    const logLr = series.logLrs[i];
+    if (value === null || !Number.isFinite(logLr)) continue;
+    const y = layout.y.toPx(value);
+    points.push([layout.xFromLog10(logLr), y < yLow ? yLow : y > yHigh ? yHigh : y]);
+  }
+  return points;
+}
+function widenDomain([bottom, top], validation) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of validation.values) {
+    if (value === null) continue;
+    if (value < low) low = value;
+    if (value > high) high = value;
+  }
+  if (low > high) return [bottom, top];
+  const span = top - bottom;
+  const margin = span * MARGIN2;
+  const newBottom = low < bottom ? Math.max(low - margin, bottom - span / 2) : bottom;
+  const newTop = high > top ? Math.min(high + margin, top + span / 2) : top;
+  return [newBottom, newTop];
+}
+function validationStatus(progress) {
+  if (!isRecord(progress)) return "";
+  const every = progress.valid_every;
+  if (typeof every !== "number" || !Number.isInteger(every) || every < 1) return "";
+  const cost = progress.valid_cost;
+  const costText = typeof cost === "number" && Number.isFinite(cost) ? `: +${Math.round(cost * 100)}% time` : "";
+  return ` \xB7 validation every ${every === 1 ? "step" : `${every} steps`}${costText}`;
+}
+function createValidation(layer, root) {
+  const line = svgElement("path", { class: "lrw-valid-line", "data-lrw-valid-curve": "" }, layer);
+  const dots = svgElement("g", { class: "lrw-valid-dots" }, layer);
+  const legend = htmlElement("div", { class: "lrw-valid-legend", "data-lrw-valid-legend": "" }, root);
+  const swatch = svgElement("svg", { class: "lrw-valid-swatch", width: 28, height: 10, "aria-hidden": "true" }, legend);
+  svgElement("path", { class: "lrw-valid-line", d: "M1 5H27" }, swatch);
+  svgElement("circle", { class: "lrw-valid-dot", cx: 14, cy: 5, r: 3 }, swatch);
+  const label = htmlElement("span", {}, legend);
+  legend.hidden = true;
+  let live = emptyValidation();
+  let saved = emptyValidation();
+  let drawnKey = "";
+  return {
+    /** A `reset` message: a new run starts. */
+    reset() {
+      live = emptyValidation();
+    },
+    /** @param {PointsDelta} delta a points delta the live series took */
+    applyDelta(delta) {
+      applyValidationDelta(live, delta);
+    },
+    /** @param {unknown} curve the `curve` trait */
+    setCurve(curve) {
+      saved = validationFromCurve(curve);
+    },
+    /**
+     * The loss range to draw with: the training curve's, widened for the validation losses shown.
+     * @param {[number, number]} domain
+     * @param {boolean} isLive
+     * @returns {[number, number]}
+     */
+    domain(domain, isLive) {
+      return widenDomain(domain, isLive ? live : saved);
+    },
+    /**
+     * Draws the validation curve of the series shown (`isLive`: the streamed points, else the saved curve).
+     * @param {Layout} layout
+     * @param {Series} series
+     * @param {boolean} isLive
+     * @param {unknown} progress the `progress` trait (its `valid_every` labels the legend)
+     */
+    draw(layout, series, isLive, progress) {
+      const validation = isLive ? live : saved;
+      const key = [
+        isLive,
+        validation.version,
+        validation.values.length,
+        series.version,
+        series.lrs.length,
+        layout.width,
+        ...layout.x.domain,
+        ...layout.y.domain
+      ].join(",");
+      if (key !== drawnKey) {
+        drawnKey = key;
+        const points = validationPixels(layout, series, validation);
+        line.setAttribute("d", points.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)} ${y.toFixed(1)}`).join(""));
+        const circles = document.createDocumentFragment();
+        if (points.length <= MAX_DOTS) {
+          for (const [x, y] of points) svgElement("circle", { class: "lrw-valid-dot", cx: x, cy: y, r: 2.5 }, circles);
+        }
+        dots.replaceChildren(circles);
+        legend.hidden = points.length === 0;
+      }
+      const every = isRecord(progress) ? progress.valid_every : void 0;
+      setText(label, typeof every === "number" ? `validation loss (every ${every === 1 ? "step" : `${every} steps`})` : "validation loss");
+      setAttributes(legend, { title: "The loss on a fixed validation subset, evaluated in eval mode during the test" });
+    },
+    destroy() {
+      legend.remove();
+    }
+  };
+}
+
 // src/wire.js
 var LR_BYTES = 8;
 var LOSS_BYTES = 4;
@@ -2054,12 +2186,21 @@ function decodePoints(content, buffers) {
     }
     return view;
   });
-  return {
+  const delta = {
     start,
     lrs: readFloat64(views[0], count),
     losses: readFloat32(views[1], count),
     raw_losses: readFloat32(views[2], count)
   };
+  if (buffers !== void 0 && buffers.length > 3) {
+    const view = asDataView(buffers[3]);
+    const needed = count * LOSS_BYTES;
+    if (view === null || view.byteLength < needed) {
+      throw new Error(`points message: buffer 3, valid_losses (float32), holds ${view?.byteLength ?? "no"} bytes, expected ${needed} for ${count} points`);
+    }
+    delta.valid_losses = readFloat32(view, count);
+  }
+  return delta;
 }
 
 // src/index.js
@@ -2086,6 +2227,8 @@ function render({ model, el }) {
   const tooltip = htmlElement("div", { class: "lrw-tooltip", role: "tooltip" }, plot);
   tooltip.hidden = true;
   root.append(controls.legend);
+  const validation = createValidation(chart.validLayer, root);
+  validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
@@ -2142,14 +2285,12 @@ function render({ model, el }) {
     const data = series();
     const view = handleView();
     const xAxis = axis();
-    const domains = runs.domains(
-      [view.startLr, view.endLr],
-      chart.lossDomainFor(data, Number(model.get("num_it")) || 0),
-      data.losses.some((loss) => loss !== null)
-    );
+    const lossDomain = validation.domain(chart.lossDomainFor(data, Number(model.get("num_it")) || 0), data === live);
+    const domains = runs.domains([view.startLr, view.endLr], lossDomain, data.losses.some((loss) => loss !== null));
     layout = computeLayout(width, domains.lrs[0], domains.lrs[1], domains.loss, xAxis);
     chart.draw(layout, data, emptyMessage());
     runs.draw(layout, data, view);
+    validation.draw(layout, data, data === live, model.get("progress"));
     const entries = markerList();
     const shown = visible();
     markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
@@ -2157,7 +2298,7 @@ function render({ model, el }) {
     const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
+      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length) + (status() === "idle" ? "" : validationStatus(progress)),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -2232,6 +2373,7 @@ function render({ model, el }) {
     if (!isRecord(message) || runs.onMessage(message)) return;
     if (message.type === "reset") {
       clearSeries(live);
+      validation.reset();
       lastReplayAt = -Infinity;
       schedule(true);
     } else if (message.type === "points") {
@@ -2243,7 +2385,10 @@ function render({ model, el }) {
         return;
       }
       if (applyPointsMessage(live, delta) === "missed") requestReplay();
-      else schedule(true);
+      else {
+        validation.applyDelta(delta);
+        schedule(true);
+      }
     }
   }
   const subscriptions = [
@@ -2254,6 +2399,7 @@ function render({ model, el }) {
     }],
     ["change:curve", () => {
       curve = seriesFromCurve(model.get("curve"));
+      validation.setCurve(model.get("curve"));
       schedule(true);
     }],
     ...[
@@ -2308,6 +2454,7 @@ function render({ model, el }) {
     markers.destroy();
     runs.destroy();
     controls.destroy();
+    validation.destroy();
     theme.dispose();
     root.remove();
   };

@@ -9,6 +9,7 @@ import ipywidgets
 from lrwidget.backends import TorchBackend, backend_for
 from lrwidget.engine.busy import ModelBusyError
 from lrwidget.engine.rangetest import CANCELLED, LRSpec, RangeTestResult, check_lr_range, check_num_it
+from lrwidget.engine.validation import DEFAULT_VALID_BATCHES
 from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
 from lrwidget.train.schedule import FINE_TUNE_LR_MULT, check_count
 from lrwidget.widget.closing import close_descendants
@@ -23,6 +24,7 @@ from lrwidget.widget.run import ForegroundRun, RangeTestRun
 from lrwidget.widget.runs import KeptRuns
 from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve, PointStream
+from lrwidget.widget.validation_keywords import recorded_validation, validation_keywords
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate, group_axis_state
 
 # Each publisher tick sends at most two messages (the new points, then markers + progress in one state update).
@@ -71,6 +73,11 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
             the calling cell, still drawing live, with the host's interrupt as the Stop (for hosts that never show a
             thread's updates, such as Colab); ``"auto"`` (default) picks foreground on those hosts. With
             ``autostart`` in foreground mode the widget displays itself before the run.
+        valid_every, valid_batches: a validation-loss curve, off by default (fastai's ``lr_find`` runs none).
+            ``valid_every=k`` evaluates the first ``valid_batches`` batches of the learner's validation loader (an
+            ``lrwidget.Learner``'s ``valid_dl``, fastai's ``learn.dls.valid``, ``from_torch(..., valid_dl=...)``)
+            every ``k`` steps, in eval mode, and draws them as a second curve; ``True`` means every 10 steps. The
+            status line says what it cost. A learner without validation data raises a ValueError here.
 
     Examples:
         >>> w = LRWidget(learn); w          # doctest: +SKIP
@@ -92,6 +99,8 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         preview_epochs: int = 2,
         preview_freeze_epochs: int = 1,
         mode: str = "auto",
+        valid_every: int | bool | None = None,
+        valid_batches: int = DEFAULT_VALID_BATCHES,
     ) -> None:
         # Run state first: if a check below raises, ipywidgets' __del__ still calls close(), which must work.
         self._run: RangeTestRun | ForegroundRun | None = None
@@ -105,6 +114,7 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         self._backend = backend_for(learn)
         self._lr_range = check_lr_range(start_lr, end_lr, n_groups=self._backend.n_groups)
         self._group_lr_ratios = self._lr_range.ratios
+        self._validation = validation_keywords(self._backend, valid_every, valid_batches)
         warn_if_updates_cannot_arrive()
         preview_call = self._preview_call(preview)
         self.learn = learn
@@ -141,16 +151,17 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
             self.run()
 
     @classmethod
-    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, *, amp: Any = False,
-                   accumulation_steps: int = 1, **kwargs: Any) -> LRWidget:
+    def from_torch(cls, model: Any, optimizer: Any, loss_func: Any, train_dl: Any, *, valid_dl: Any = None,
+                   amp: Any = False, accumulation_steps: int = 1, **kwargs: Any) -> LRWidget:
         """An LRWidget over plain PyTorch (the torch-lr-finder user's setup).
 
-        Each param group of ``optimizer`` is a layer group. ``amp`` and ``accumulation_steps`` are the training
-        step's, as in :func:`lrwidget.range_test`. ``kwargs`` are LRWidget's range-test settings (``start_lr``,
-        ``end_lr``, ``num_it``, ``stop_div``, ``autostart``). Use :meth:`apply_to` to hand the picked LRs to the
-        optimizer.
+        Each param group of ``optimizer`` is a layer group. ``valid_dl`` is where ``valid_every`` takes its validation
+        subset from; ``amp`` and ``accumulation_steps`` are the training step's, as in :func:`lrwidget.range_test`.
+        ``kwargs`` are LRWidget's range-test settings (``start_lr``, ``end_lr``, ``num_it``, ``stop_div``,
+        ``autostart``, ``valid_every``). Use :meth:`apply_to` to hand the picked LRs to the optimizer.
         """
-        backend = TorchBackend(model, optimizer, loss_func, train_dl, amp=amp, accumulation_steps=accumulation_steps)
+        backend = TorchBackend(model, optimizer, loss_func, train_dl, valid_dl=valid_dl, amp=amp,
+                               accumulation_steps=accumulation_steps)
         return cls(backend, **kwargs)
 
     # ----- state -----------------------------------------------------------------------------------------------
@@ -248,7 +259,8 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
                 raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
             self._check_can_run(label)
             publisher = RunPublisher(self.view, self._stream, num_it=self._settings["num_it"],
-                                     markers=self._markers, on_done=self._run_ended, on_begin=self._begin_run)
+                                     markers=self._markers, on_done=self._run_ended, on_begin=self._begin_run,
+                                     valid_every=self._validation.get("valid_every"))
             if self.mode == "foreground":
                 self._run = ForegroundRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S,
                                           interrupted=self._interrupted_result)
@@ -267,7 +279,8 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         curve = self._stream.curve()
         return RangeTestResult(lrs=curve.lrs.tolist(), losses=curve.losses.tolist(),
                                raw_losses=curve.raw_losses.tolist(), stop_reason=CANCELLED,
-                               num_it=self._settings["num_it"], **self._lr_range.result_fields())
+                               num_it=self._settings["num_it"], **self._lr_range.result_fields(),
+                               **recorded_validation(self._validation, curve))
 
     def _run_from_page(self) -> None:
         # The page's Run button: a refusal (the model is busy elsewhere) is said in the view, not only in the log.
@@ -277,7 +290,7 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
             self.view.notice = str(refused)
 
     def _range_test(self, on_point: Any, cancel: threading.Event) -> RangeTestResult:
-        return self._backend.range_test(on_point=on_point, cancel=cancel, **self._settings)
+        return self._backend.range_test(on_point=on_point, cancel=cancel, **self._settings, **self._validation)
 
     def stop(self, timeout: float | None = 60) -> None:
         """Cancels a running test within one step and waits until the model is restored and the run has ended.

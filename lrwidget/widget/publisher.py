@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from lrwidget.engine.rangetest import CANCELLED, MIN_NUM_IT, RangeTestPoint, RangeTestResult
+from lrwidget.engine.validation import cost_fraction
 from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import LRCurveView, json_floats
 
@@ -42,6 +43,8 @@ class RunPublisher:
         on_done: called with the result and its final markers before the final status is set (keeps the run and
             places the default handles).
         on_begin: called first thing in :meth:`begin`, once the model is leased (notes the run's settings).
+        valid_every: the run's validation period ``k`` (None without validation): the progress says it, and at the
+            end what it cost, for the status line.
         clock: seconds, monotonic; injectable for tests.
     """
 
@@ -54,10 +57,11 @@ class RunPublisher:
         markers: MarkerFunc,
         on_done: Callable[[RangeTestResult, Markers], None],
         on_begin: Callable[[], None] | None = None,
+        valid_every: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._view, self._stream, self._markers, self._on_done, self._clock = view, stream, markers, on_done, clock
-        self._on_begin = on_begin
+        self._on_begin, self._valid_every = on_begin, valid_every
         self._planned = max(num_it, MIN_NUM_IT)
         self._started_at = clock()
         self._markers_at = -math.inf
@@ -115,10 +119,11 @@ class RunPublisher:
                 self._view.set_trait("status", "error")
 
     def _publish_result(self, result: RangeTestResult) -> None:
-        curve = Curve(np.asarray(result.lrs), np.asarray(result.losses), np.asarray(result.raw_losses))
+        curve = Curve.of_result(result)
         markers = self._markers(curve)
         with self._view.hold_sync():
-            self._view.progress = self._progress(len(curve), stop_reason=result.stop_reason)
+            progress = self._progress(len(curve), stop_reason=result.stop_reason)
+            self._view.progress = progress | validation_progress(result)
             self._view.curve = saved_curve(curve)
             self._view.suggestions = markers
             self._view.notice = result.warning or ""
@@ -131,13 +136,23 @@ class RunPublisher:
         progress: dict[str, Any] = {"iteration": iteration, "num_it": self._planned, "elapsed_s": elapsed, "eta_s": eta}
         if stop_reason is not None:
             progress["stop_reason"] = stop_reason
+        if self._valid_every is not None:
+            progress["valid_every"] = self._valid_every
         return progress
+
+
+def validation_progress(result: RangeTestResult) -> dict[str, Any]:
+    """What the status line says of a finished run's validation: its ``k`` and the time it added (a fraction)."""
+    if not result.valid_every:
+        return {}
+    cost = cost_fraction(result)
+    return {"valid_every": result.valid_every, **({"valid_cost": cost} if cost is not None else {})}
 
 
 def final_progress(result: RangeTestResult) -> dict[str, Any]:
     """The ``progress`` of a run that has ended (as the view shows it when that run is selected again)."""
     return {"iteration": len(result.lrs), "num_it": max(result.num_it, MIN_NUM_IT), "elapsed_s": result.elapsed_s,
-            "eta_s": None, "stop_reason": result.stop_reason}
+            "eta_s": None, "stop_reason": result.stop_reason} | validation_progress(result)
 
 
 def saved_curve(curve: Curve, max_points: int = SAVED_CURVE_MAX_POINTS) -> dict[str, Any]:
@@ -146,15 +161,29 @@ def saved_curve(curve: Curve, max_points: int = SAVED_CURVE_MAX_POINTS) -> dict[
     Decimation keeps the first and last points and, in each of ``(max_points - 2) // 4`` equal stretches, the points
     with the lowest and highest smoothed and raw loss, in order: the shape and every extreme survive, and the saved
     size stays bounded however long the run. ``n_points`` says how many points the run had.
+
+    A curve with validation losses adds ``valid_losses`` (null where not evaluated); a decimated one gives a quarter
+    of its budget to the evaluated points (all of them, or every few), so the second curve survives too.
     """
     count = len(curve)
-    keep = np.arange(count) if count <= max_points else _extreme_indices(curve, (max_points - 2) // 4)
-    return {
+    valid = curve.valid_losses
+    evaluated = np.flatnonzero(~np.isnan(valid)) if valid is not None else np.array([], dtype=int)
+    if count <= max_points:
+        keep = np.arange(count)
+    elif len(evaluated):
+        stride = -(-len(evaluated) // (max_points // 4))
+        keep = np.union1d(_extreme_indices(curve, (max_points * 3 // 4 - 2) // 4), evaluated[::stride])
+    else:
+        keep = _extreme_indices(curve, (max_points - 2) // 4)
+    saved: dict[str, Any] = {
         "lrs": curve.lrs[keep].tolist(),
         "losses": json_floats(curve.losses[keep].tolist()),
         "raw_losses": json_floats(curve.raw_losses[keep].tolist()),
         "n_points": count,
     }
+    if valid is not None and len(evaluated):
+        saved["valid_losses"] = json_floats(valid[keep].tolist())
+    return saved
 
 
 def _extreme_indices(curve: Curve, stretches: int) -> np.ndarray:

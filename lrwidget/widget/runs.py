@@ -37,8 +37,6 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Self
 
-import numpy as np
-
 from lrwidget.backends import Backend
 from lrwidget.engine.group_lrs import GroupLRRange
 from lrwidget.engine.rangetest import CANCELLED, RangeTestResult, check_lr_range
@@ -393,8 +391,7 @@ def _saved_handles(run: Run, view: dict[str, Any]) -> tuple[float | None, float 
 
 
 def _curve_of(result: RangeTestResult) -> Curve:
-    return Curve(np.asarray(result.lrs, dtype=float), np.asarray(result.losses, dtype=float),
-                 np.asarray(result.raw_losses, dtype=float))
+    return Curve.of_result(result)  # the validation losses too, when the run has them
 
 
 def _run_state(kept: _Kept) -> dict[str, Any]:

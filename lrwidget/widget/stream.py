@@ -4,16 +4,21 @@ Threading rule: the training thread only calls :meth:`PointStream.add` (an appen
 The publisher calls :meth:`PointStream.flush` a few times a second and sends only the points the view has not seen,
 as binary arrays: float64 learning rates and float32 losses, 16 bytes a point, NaN and inf carried natively. Re-sending
 the growing curve would cost O(n²) bytes over a run; deltas keep the total linear.
+
+A run with a validation loss (``valid_every=k``) adds a fourth array, the validation losses (float32, NaN where not
+evaluated), to the deltas that hold at least one: the header and the first three arrays stay as they were, so a view
+that knows nothing of validation reads the message as before, and a run without validation sends the same bytes.
 """
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from lrwidget.engine.rangetest import RangeTestPoint
+from lrwidget.engine.rangetest import RangeTestPoint, RangeTestResult
 
 Message = dict[str, Any]
 #: ``send(content, buffers)``: one custom message to the view.
@@ -26,13 +31,22 @@ class Curve(NamedTuple):
     lrs: np.ndarray
     losses: np.ndarray
     raw_losses: np.ndarray
+    #: the validation losses (NaN where not evaluated), or None for a run without them
+    valid_losses: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.lrs)
 
+    @classmethod
+    def of_result(cls, result: RangeTestResult) -> Curve:
+        """A finished result's curve, with its validation losses when it has them."""
+        valid = np.asarray(result.valid_losses, dtype=float) if result.valid_losses else None
+        return cls(np.asarray(result.lrs, dtype=float), np.asarray(result.losses, dtype=float),
+                   np.asarray(result.raw_losses, dtype=float), valid)
+
 
 class PointBuffer:
-    """Growable float64 arrays of (lr, smoothed loss, raw loss), appended from one thread, read from another.
+    """Growable float64 arrays of (lr, smoothed loss, raw loss, valid loss), appended by one thread, read by another.
 
     Appends amortise to O(1) (capacity doubles). A reader gets views of the first ``n`` points; those never change,
     and a reallocation leaves the old arrays (and so the views) intact.
@@ -40,18 +54,20 @@ class PointBuffer:
 
     def __init__(self, capacity: int = 1024) -> None:
         self._lock = threading.Lock()
-        self._data = np.empty((3, capacity))
+        self._data = np.empty((4, capacity))
         self._count = 0
+        self._has_valid = False
 
-    def append(self, lr: float, smoothed_loss: float, raw_loss: float) -> None:
+    def append(self, lr: float, smoothed_loss: float, raw_loss: float, valid_loss: float = math.nan) -> None:
         """Adds one point (called by the training thread after every step)."""
         with self._lock:
             if self._count == self._data.shape[1]:
-                grown = np.empty((3, 2 * self._count))
+                grown = np.empty((4, 2 * self._count))
                 grown[:, : self._count] = self._data
                 self._data = grown
-            self._data[:, self._count] = (lr, smoothed_loss, raw_loss)
+            self._data[:, self._count] = (lr, smoothed_loss, raw_loss, valid_loss)
             self._count += 1
+            self._has_valid = self._has_valid or not math.isnan(valid_loss)
 
     def __len__(self) -> int:
         return self._count
@@ -59,8 +75,9 @@ class PointBuffer:
     def curve(self, start: int = 0) -> Curve:
         """Points ``start, start+1, …`` recorded so far (views, no copy)."""
         with self._lock:
-            data, count = self._data, self._count
-        return Curve(data[0, start:count], data[1, start:count], data[2, start:count])
+            data, count, has_valid = self._data, self._count, self._has_valid
+        return Curve(data[0, start:count], data[1, start:count], data[2, start:count],
+                     data[3, start:count] if has_valid else None)
 
 
 class PointStream:
@@ -85,7 +102,7 @@ class PointStream:
 
     def add(self, point: RangeTestPoint) -> None:
         """Records one point. The training thread's only call: no message, no trait."""
-        self.points.append(point.lr, point.smoothed_loss, point.raw_loss)
+        self.points.append(point.lr, point.smoothed_loss, point.raw_loss, point.valid_loss)
 
     def curve(self) -> Curve:
         """Every point of the run so far."""
@@ -109,12 +126,13 @@ class PointStream:
 
 
 def points_message(start: int, curve: Curve) -> tuple[Message, list[bytes]]:
-    """The wire format of points ``start, start+1, …``: a small header and three little-endian arrays."""
+    """The wire format of points ``start, start+1, …``: a small header and three little-endian arrays, and a fourth
+    (the validation losses) when one of these points has one."""
     header = {"type": "points", "start": start, "count": len(curve)}
+    series = [curve.losses, curve.raw_losses]
+    if curve.valid_losses is not None and not np.isnan(curve.valid_losses).all():
+        series.append(curve.valid_losses)
     with np.errstate(over="ignore"):  # a loss beyond float32's range is sent as inf, which the view draws as such
-        buffers = [
-            np.ascontiguousarray(curve.lrs, dtype="<f8").tobytes(),
-            np.ascontiguousarray(curve.losses, dtype="<f4").tobytes(),
-            np.ascontiguousarray(curve.raw_losses, dtype="<f4").tobytes(),
-        ]
+        buffers = [np.ascontiguousarray(curve.lrs, dtype="<f8").tobytes()]
+        buffers += [np.ascontiguousarray(values, dtype="<f4").tobytes() for values in series]
     return header, buffers
