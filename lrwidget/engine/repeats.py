@@ -19,6 +19,7 @@ whole call. All repeats share the LR schedule, so point ``k`` trained at the sam
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -61,7 +62,7 @@ class RepeatedRangeTest:
         return CANCELLED if stopped else COMPLETED
 
     def band(self, quantiles: tuple[float, float] = (0.0, 1.0)) -> LossBand:
-        """The band of the repeats' smoothed losses at their shared LRs (see :func:`~lrwidget.suggest.spread.loss_band`)."""
+        """The band of the repeats' smoothed losses at their shared LRs (see ``lrwidget.suggest.spread.loss_band``)."""
         return loss_band([r.lrs for r in self.results], [r.losses for r in self.results], quantiles)
 
     def picks(self, func: Callable[..., Any] = sweetspot) -> PickSpread:
@@ -82,7 +83,9 @@ class RepeatedRangeTest:
     def suggest(self, *funcs: Callable[..., Any]) -> SuggestedLRs:
         """The median (in log space) of the repeats' suggestions by each of ``funcs`` (default: ``sweetspot``)."""
         funcs = funcs or (sweetspot,)
-        return SuggestedLRs(**{func.__name__: self.picks(func).median for func in funcs})
+        medians = [self.picks(func).median for func in funcs]
+        return SuggestedLRs.from_suggestions([func.__name__ for func in funcs],
+                                             [(lr, (lr, math.nan)) for lr in medians])
 
 
 def check_repeats(repeats: Any) -> int:
