@@ -37,14 +37,23 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from lrwidget.backends import Backend
 from lrwidget.engine.rangetest import CANCELLED, RangeTestResult
+from lrwidget.engine.repeats import check_repeats
 from lrwidget.engine.result_io import RunFileError, read_runs
 from lrwidget.engine.run_record import Run, RunSettings, library_versions, now_utc
+from lrwidget.suggest.spread import PickSpread
 from lrwidget.widget.no_learner import NO_LEARNER, NoLearnerError, SavedRunsBackend
-from lrwidget.widget.publisher import Markers, final_progress, saved_curve
+from lrwidget.widget.publisher import Markers, RunPublisher, final_progress, saved_curve
+from lrwidget.widget.repeats import (
+    RangeTestCall,
+    RepeatOutcome,
+    RepeatsPublisher,
+    RepeatStream,
+    curve_of,
+    repeat_state,
+    repeated_call,
+)
 from lrwidget.widget.run_files import RunFiles, checked_runs, planned_call_of
 from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve, PointStream
@@ -64,6 +73,8 @@ class _Kept:
     #: the call its markers are computed for (the sweetspot differs for fine_tune), as when it was kept
     planned_call: str | None
     handles: tuple[float | None, float | None] | None = None
+    #: every completed repeat of a ``run(repeats=n)`` call, the run's own result first; () for a single test
+    repeats: tuple[RangeTestResult, ...] = ()
 
 
 class KeptRuns(RunFiles):
@@ -80,6 +91,9 @@ class KeptRuns(RunFiles):
     _ensure_idle: Callable[[str], None]
     _markers_for: Callable[[Curve, int, float, float, str | None], Markers]
     _default_handles: Callable[[Markers], tuple[float, float] | None]
+    _markers: Callable[[Curve], Markers]
+    _run_ended: Callable[[RangeTestResult, Markers], None]
+    _range_test: RangeTestCall
     preview: str | None
 
     @property
@@ -93,6 +107,7 @@ class KeptRuns(RunFiles):
         self._next_label: str | None = None
         self._starting: tuple[str | None, RunSettings, Any] | None = None
         self._snapping_back = False
+        self._finished_repeats: tuple[RangeTestResult, ...] = ()
         self.view.observe(self._selected_from_page, names=["selected_run"])
 
     # ----- reading ------------------------------------------------------------------------------------------------
@@ -176,7 +191,7 @@ class KeptRuns(RunFiles):
         self._kept.append(kept)
         with self.view.hold_sync():
             self.view.runs = [*self.view.runs, _run_state(kept)]
-            self.view.run_curves = {**self.view.run_curves, kept.id: saved_curve(_curve_of(kept.run.result))}
+            self.view.run_curves = {**self.view.run_curves, kept.id: saved_curve(curve_of(kept.run.result))}
         return kept
 
     def _unique_label(self, label: str) -> str:
@@ -196,8 +211,14 @@ class KeptRuns(RunFiles):
         if self.read_only:
             assert isinstance(self._backend, SavedRunsBackend)
             self._backend.n_groups = settings.n_groups or 1
-        curve = _curve_of(result)
-        markers = self._markers_for(curve, result.num_it, result.start_lr, result.end_lr, kept.planned_call)
+        curve = curve_of(result)
+
+        def markers_of(repeat: RangeTestResult) -> Markers:
+            return self._markers_for(curve_of(repeat), repeat.num_it, repeat.start_lr, repeat.end_lr,
+                                     kept.planned_call)
+
+        state = repeat_state(kept.repeats, markers_of) if kept.repeats else None
+        markers = markers_of(result) if state is None else state.markers
         with self.view.hold_sync(), self._handles_lock:
             self._setting_default_handles = True
             try:
@@ -206,8 +227,11 @@ class KeptRuns(RunFiles):
                 self.view.start_lr, self.view.end_lr, self.view.num_it = result.start_lr, result.end_lr, result.num_it
                 self.view.curve = saved_curve(curve)
                 self.view.suggestions = markers
-                self.view.progress = final_progress(result)
-                self.view.error, self.view.notice = "", result.warning or ""
+                self.view.band, self.view.pick_spread = ({}, {}) if state is None else (state.band, state.pick_spread)
+                repeats = {} if state is None else {"repeat": len(kept.repeats), "repeats": len(kept.repeats)}
+                self.view.progress = {**final_progress(result), **repeats}
+                warnings = [repeat.warning for repeat in kept.repeats or (result,) if repeat.warning]
+                self.view.error, self.view.notice = "", " ".join(dict.fromkeys(warnings))
                 self.view.status = "stopped" if result.stop_reason == CANCELLED else "done"
                 self.view.set_handles(*(kept.handles or self._default_handles(markers) or (None, None)))
             finally:
@@ -251,11 +275,46 @@ class KeptRuns(RunFiles):
         return next((kept for kept in self._kept if kept.id == run_id), None)
 
     # ----- a new run ---------------------------------------------------------------------------------------------
-    def _check_can_run(self, label: str | None) -> None:
-        """Raises before a run starts: no learner, or a bad label."""
+    def _check_can_run(self, label: str | None, repeats: int = 1) -> None:
+        """Raises before a run starts: no learner, a bad label or a bad number of repeats."""
         if self.read_only:
             raise NoLearnerError(NO_LEARNER)
+        check_repeats(repeats)
         self._next_label = _check_label(label)
+
+    def _publisher_and_call(self, repeats: int) -> tuple[RunPublisher, RangeTestCall]:
+        """The publisher and the training thread's call of a new run of ``repeats`` range tests."""
+        common: dict[str, Any] = {"num_it": self._range_settings["num_it"], "markers": self._markers,
+                                  "on_done": self._run_ended, "on_begin": self._begin_run}
+        if repeats == 1:
+            return RunPublisher(self.view, self._stream, **common), self._range_test
+        assert isinstance(self._stream, RepeatStream)
+        outcome = RepeatOutcome()
+        publisher = RepeatsPublisher(self.view, self._stream, repeats=repeats, outcome=outcome,
+                                     on_repeats=self._note_repeats, **common)
+        return publisher, repeated_call(self._range_test, repeats, self._backend, outcome)
+
+    def _note_repeats(self, repeats: tuple[RangeTestResult, ...]) -> None:
+        self._finished_repeats = repeats  # kept with the run by _keep_finished, next
+
+    @property
+    def repeats(self) -> tuple[RangeTestResult, ...]:
+        """The selected run's repeats (``w.run(repeats=n)``), its own result first; ``()`` for a single test.
+
+        The view draws the band of their smoothed losses and the spread of each marker's picks; the markers and the
+        default handles sit at the median (in log space) of the repeats' picks.
+        """
+        kept = self._kept_by_id(self.view.selected_run)
+        return () if kept is None else kept.repeats
+
+    @property
+    def pick_spreads(self) -> dict[str, PickSpread]:
+        """Each marker's picks over the selected run's repeats (:class:`~lrwidget.suggest.spread.PickSpread`)."""
+        kept = self._kept_by_id(self.view.selected_run)
+        if kept is None or not kept.repeats:
+            return {}
+        return repeat_state(kept.repeats, lambda repeat: self._markers_for(
+            curve_of(repeat), repeat.num_it, repeat.start_lr, repeat.end_lr, kept.planned_call)).spreads
 
     def _begin_run(self) -> None:
         """The publisher's first act (the model is leased): note the settings, show the widget's own range."""
@@ -277,6 +336,8 @@ class KeptRuns(RunFiles):
                 self.view.start_lr, self.view.end_lr = start_lr, end_lr
         self.view.num_it = self._range_settings["num_it"]
         self.view.n_groups = self._backend.n_groups
+        self.view.band, self.view.pick_spread = {}, {}
+        self._finished_repeats = ()
         self.view.selected_run = ""
 
     def _keep_finished(self, result: RangeTestResult) -> None:
@@ -286,12 +347,13 @@ class KeptRuns(RunFiles):
             label = ("frozen" if settings.frozen_groups else "unfrozen") if (settings.n_groups or 1) > 1 else ""
         kept = self._keep(Run(result=result, label=label, settings=settings, ran_at=ran_at,
                               versions=library_versions()), planned_call=self.preview)
+        kept.repeats, self._finished_repeats = self._finished_repeats, ()
         self.view.selected_run = kept.id
 
     def _picture_curve(self) -> Curve:
         """The curve the static picture draws: the running one, else the selected run's, in full."""
         kept = self._kept_by_id(self.view.selected_run)
-        return self._stream.curve() if kept is None or self.running else _curve_of(kept.run.result)
+        return self._stream.curve() if kept is None or self.running else curve_of(kept.run.result)
 
 
 def _check_label(label: Any) -> str | None:
@@ -300,11 +362,6 @@ def _check_label(label: Any) -> str | None:
     if not isinstance(label, str) or not label.strip():
         raise ValueError(f"label must be a non-empty string, got {label!r}")
     return label
-
-
-def _curve_of(result: RangeTestResult) -> Curve:
-    return Curve(np.asarray(result.lrs, dtype=float), np.asarray(result.losses, dtype=float),
-                 np.asarray(result.raw_losses, dtype=float))
 
 
 def _run_state(kept: _Kept) -> dict[str, Any]:
