@@ -29,7 +29,10 @@ def log_median(values: Sequence[float]) -> float:
     bad = [value for value in checked if not math.isfinite(value) or value <= 0]
     if bad:
         raise ValueError(f"log_median needs finite values > 0 (learning rates), got {bad}")
-    return float(np.exp(np.median(np.log(checked))))
+    ordered = sorted(checked)
+    middle = len(ordered) // 2
+    # The log is monotone, so the median there is the middle pick itself (exact: no round trip through exp/log).
+    return ordered[middle] if len(ordered) % 2 else math.sqrt(ordered[middle - 1] * ordered[middle])
 
 
 @dataclass(frozen=True)
