@@ -1,6 +1,7 @@
 // The anywidget view of lrwidget: wires the model (synced traits and custom messages, see lrwidget/widget/view.py)
 // to the chart, the markers, the handles and the controls. Holds no training logic: every value it sends is validated
 // in Python, and a rejected one comes back as a model change that the view simply follows.
+import { createRepeatBand, withRepeats } from "./band.js";
 import { computeLayout, createChart, MIN_WIDTH } from "./chart.js";
 import { createControls } from "./controls.js";
 import { htmlElement } from "./dom.js";
@@ -60,6 +61,7 @@ function render({ model, el }) {
   root.append(controls.legend);
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
+  const repeatBand = createRepeatBand(chart.repeatLayer, chart.spreadLayer);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
 
   const live = emptySeries();
@@ -118,12 +120,15 @@ function render({ model, el }) {
     chart.draw(layout, data, emptyMessage());
     const entries = markerList();
     const shown = visible();
-    markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
+    const specs = markerSpecs(entries, suggestions(), shown, data);
+    repeatBand.update(layout, model.get("band"), model.get("pick_spread"), specs, data !== live);
+    markers.update(layout, specs);
     handles.update(layout, view);
     const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
+      statusLine: withRepeats(formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
+        status(), progress, model.get("band")),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -242,7 +247,8 @@ function render({ model, el }) {
       curve = seriesFromCurve(model.get("curve"));
       schedule(true);
     }],
-    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry"]
+    ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry",
+      "band", "pick_spread"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(true)])),
     ...["lr_lo", "lr_hi", "n_groups"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(false)])),
@@ -279,6 +285,7 @@ function render({ model, el }) {
     for (const [event, callback] of subscriptions) model.off(event, callback);
     handles.destroy();
     markers.destroy();
+    repeatBand.destroy();
     controls.destroy();
     theme.dispose();
     root.remove();
