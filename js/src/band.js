@@ -1,5 +1,5 @@
 // Repeated range tests (`w.run(repeats=n)`, see lrwidget/widget/repeats.py): the band of the repeats' smoothed losses
-// with their median line, a bar through each marker from the lowest to the highest repeat's pick, and the status
+// with their median line, a bar under each marker from the lowest to the highest repeat's pick, and the status
 // line's word on how much the picks disagree. The band sits under the curves, the bars under the markers. Colours
 // come from the theme's variables (styles.css), so light and dark hosts both read.
 import { setAttributes, svgElement } from "./dom.js";
@@ -22,7 +22,9 @@ import { finiteOrNull, isRecord } from "./store.js";
  */
 
 /** Half the height of a spread bar's end caps, in pixels. */
-const CAP_PX = 4;
+const CAP_PX = 3.5;
+/** A bar runs this far below its marker's centre: clear of the dot (radius ≤ 6.5) and of the label beside it. */
+const BAR_OFFSET_PX = 10;
 
 /**
  * The `band` trait as a Band, or null when it holds none (a single test, or garbage).
@@ -113,13 +115,13 @@ export function medianPath(layout, band) {
  * @property {string} name
  * @property {number} x1 the lowest repeat's marker position, px
  * @property {number} x2 the highest's
- * @property {number} y the marker's height, px
+ * @property {number} y px: just below the marker's dot
  * @property {number} colorIndex
  */
 
 /**
- * A bar through each drawn marker from its lowest to its highest repeat's position (`x_lo`, `x_hi` of the
- * `pick_spread` trait), at the marker's height.
+ * A bar under each drawn marker from its lowest to its highest repeat's position (`x_lo`, `x_hi` of the
+ * `pick_spread` trait), just below the marker's dot.
  * @param {Layout} layout
  * @param {unknown} pickSpread the `pick_spread` trait
  * @param {MarkerSpec[]} specs the markers drawn
@@ -136,7 +138,7 @@ export function spreadBars(layout, pickSpread, specs) {
     const hi = finiteOrNull(spread.x_hi);
     if (lo === null || hi === null || lo <= 0 || hi < lo) continue;
     const [x1, y] = toPx(layout, lo, spec.pointLoss);
-    bars.push({ name: spec.name, x1, x2: layout.x.toPx(hi), y, colorIndex: spec.colorIndex });
+    bars.push({ name: spec.name, x1, x2: layout.x.toPx(hi), y: y + BAR_OFFSET_PX, colorIndex: spec.colorIndex });
   }
   return bars;
 }

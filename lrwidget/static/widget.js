@@ -278,7 +278,8 @@ function markerColor(colorIndex) {
 }
 
 // src/band.js
-var CAP_PX = 4;
+var CAP_PX = 3.5;
+var BAR_OFFSET_PX = 10;
 function parseBand(value) {
   if (!isRecord(value) || !Array.isArray(value.lrs) || !Array.isArray(value.lo) || !Array.isArray(value.hi)) return null;
   const count = Math.min(value.lrs.length, value.lo.length, value.hi.length);
@@ -351,7 +352,7 @@ function spreadBars(layout, pickSpread, specs) {
     const hi = finiteOrNull(spread.x_hi);
     if (lo === null || hi === null || lo <= 0 || hi < lo) continue;
     const [x1, y] = toPx(layout, lo, spec.pointLoss);
-    bars.push({ name: spec.name, x1, x2: layout.x.toPx(hi), y, colorIndex: spec.colorIndex });
+    bars.push({ name: spec.name, x1, x2: layout.x.toPx(hi), y: y + BAR_OFFSET_PX, colorIndex: spec.colorIndex });
   }
   return bars;
 }

@@ -16,7 +16,7 @@ the view gets (see :mod:`lrwidget.widget.view`):
   :data:`~lrwidget.widget.publisher.SAVED_CURVE_MAX_POINTS` points, keeping each stretch's extremes), and the
   status-line sentence saying how much the picks disagree; ``{}`` for a run of one test;
 - ``pick_spread``: ``{name: {"lo", "hi", "median", "picks", "x_lo", "x_hi"}}``: each marker's lowest, highest and
-  combined pick, every repeat's pick, and the range of the LRs its dots sat at (the bar drawn through the marker).
+  combined pick, every repeat's pick, and the range of the LRs its dots sat at (the bar drawn under the marker).
 """
 from __future__ import annotations
 
