@@ -1,6 +1,7 @@
 """Repeated range tests: ``repeated_range_test`` and ``w.run(repeats=n)`` (issue 15, "Uncertainty, shown")."""
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
@@ -15,6 +16,7 @@ from torch.utils.data import DataLoader
 from lrwidget import Learner, LRWidget
 from lrwidget.engine.rangetest import CANCELLED, COMPLETED, DIVERGED, RangeTestPoint, range_test
 from lrwidget.engine.repeats import repeated_range_test, run_repeats
+from lrwidget.engine.result_io import RunFileError
 from lrwidget.suggest import sweetspot
 from lrwidget.suggest.markers import DEFAULT_HANDLE_METHOD, marker_suggestions
 from lrwidget.suggest.spread import combine_markers, log_median, loss_band, pick_spread
@@ -325,3 +327,32 @@ def test_bad_repeats_in_the_widget_raise_before_anything_starts():
     with pytest.raises(ValueError, match="repeats must be an integer"):
         w.run(repeats=0)
     assert w.status == "idle" and w.runs == ()
+
+
+def test_saved_repeats_come_back_with_their_band_and_picks(tmp_path):
+    w = LRWidget(make_learner([]), num_it=NUM_IT, autostart=False, preview=None)
+    w.run(repeats=3)
+    w.wait()
+    w.run(label="single")
+    w.wait()
+    path = tmp_path / "runs.json"
+    w.save(path)
+    loaded = LRWidget.load(path)
+    assert loaded.repeats == () and loaded.view.band == {}
+    loaded.selected_run = 0
+    w.selected_run = 0
+    assert [r.losses for r in loaded.repeats] == [r.losses for r in w.repeats]
+    assert loaded.view.band == w.view.band and loaded.view.pick_spread == w.view.pick_spread
+    assert loaded.view.suggestions == w.view.suggestions and loaded.lr_hi == w.lr_hi
+
+
+def test_a_file_whose_repeats_are_not_repeats_of_the_run_is_refused(tmp_path):
+    w = LRWidget(make_learner([]), num_it=NUM_IT, autostart=False, preview=None)
+    w.run(repeats=2)
+    w.wait()
+    text = w.save(tmp_path / "runs.json")
+    document = json.loads(text)
+    document["runs"][0]["view"]["repeats"][0]["lrs"][3] *= 2
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    with pytest.raises(RunFileError, match="not repeats of the run: repeat 1 does not share the LR schedule"):
+        LRWidget.load(tmp_path / "bad.json")

@@ -9,9 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
-from lrwidget.engine.rangetest import check_lr_range
-from lrwidget.engine.result_io import PathLike, RunFileError, read_runs, runs_to_json, write_text
+from lrwidget.engine.rangetest import RangeTestResult, check_lr_range
+from lrwidget.engine.result_io import (
+    PathLike,
+    RunFileError,
+    dataclass_from_dict,
+    read_runs,
+    runs_to_json,
+    write_text,
+)
 from lrwidget.engine.run_record import Run, RunSettings
+from lrwidget.suggest.spread import loss_band
 from lrwidget.train.plan import TRAINING_CALLS
 from lrwidget.widget.no_learner import SavedRunsBackend
 from lrwidget.widget.static_picture import view_svg
@@ -53,7 +61,8 @@ class RunFiles:
         self._remember_handles(self.view.selected_run)
         hidden = set(self.view.hidden_runs)
         views = [{"hidden": kept.id in hidden, "planned_call": kept.planned_call,
-                  **({} if kept.handles is None else {"lr_lo": kept.handles[0], "lr_hi": kept.handles[1]})}
+                  **({} if kept.handles is None else {"lr_lo": kept.handles[0], "lr_hi": kept.handles[1]}),
+                  **({"repeats": list(kept.repeats[1:])} if kept.repeats else {})}
                  for kept in self._kept]
         shown = self._kept_by_id(self.view.selected_run)
         return write_text(runs_to_json(self.runs, views=views,
@@ -75,8 +84,12 @@ class RunFiles:
                      num_it=max(shown.num_it, 1), stop_div=bool(shown.settings.stop_div), autostart=False,
                      preview=None, mode="background")
         widget.view.read_only = True
+        repeats = [_saved_repeats(run, view, f"{document.source}, run {index}")
+                   for index, (run, view) in enumerate(zip(document.runs, document.views, strict=True))]
         kept = [widget._keep(run, _saved_planned_call(run, view), _saved_handles(run, view))
                 for run, view in zip(document.runs, document.views, strict=True)]
+        for one, its_repeats in zip(kept, repeats, strict=True):
+            one.repeats = its_repeats
         widget.view.hidden_runs = [k.id for k, view in zip(kept, document.views, strict=True) if view.get("hidden")]
         widget._show(kept[-1 if document.selected is None else document.selected])
         return widget
@@ -109,6 +122,24 @@ def planned_call_of(settings: RunSettings) -> str | None:
 def _saved_planned_call(run: Run, view: dict[str, Any]) -> str | None:
     planned = view.get("planned_call", planned_call_of(run.settings))
     return planned if planned in TRAINING_CALLS else None
+
+
+def _saved_repeats(run: Run, view: dict[str, Any], where: str) -> tuple[RangeTestResult, ...]:
+    """The repeats a file saved with ``run`` (its own result first), or () for a run of one test.
+
+    A RunFileError names what is wrong with them: not results, or not repeats of the run (another LR schedule).
+    """
+    saved = view.get("repeats")
+    if saved is None:
+        return ()
+    if not isinstance(saved, list) or not all(isinstance(entry, dict) for entry in saved):
+        raise RunFileError(f"{where}: 'repeats' must be a list of results, got {type(saved).__name__}")
+    others = [dataclass_from_dict(type(run.result), entry, f"{where}, repeat {k + 2}") for k, entry in enumerate(saved)]
+    try:
+        loss_band([r.lrs for r in (run.result, *others)], [r.losses for r in (run.result, *others)])
+    except ValueError as error:
+        raise RunFileError(f"{where}: the saved repeats are not repeats of the run: {error}") from None
+    return (run.result, *others)
 
 
 def _saved_handles(run: Run, view: dict[str, Any]) -> tuple[float | None, float | None] | None:

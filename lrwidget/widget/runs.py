@@ -25,6 +25,10 @@ runs on one set of axes with a legend:
   picking a run again brings back where its handles were.
 - ``read_only`` (Python → page): a widget loaded from a file, without a learner: no Run or Stop button.
 
+A ``w.run(repeats=n)`` call is kept as one run (its result is the first repeat's curve) with every completed repeat
+beside it (``w.repeats``, saved with it by ``w.save``); showing it also sets the ``band`` and ``pick_spread`` traits
+(see :mod:`lrwidget.widget.repeats`), which are ``{}`` for a run of one test.
+
 The page may write only ``hidden_runs`` and ``selected_run`` of these (unknown ids are refused). Threading: during a
 run only the publisher writes the view; a run is kept by the publisher when it ends; selecting and adding runs,
 from Python or the page, are refused while a test runs.
