@@ -356,3 +356,9 @@ def test_a_file_whose_repeats_are_not_repeats_of_the_run_is_refused(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps(document))
     with pytest.raises(RunFileError, match="not repeats of the run: repeat 1 does not share the LR schedule"):
         LRWidget.load(tmp_path / "bad.json")
+
+
+def test_repeats_run_in_the_foreground_too():
+    w = LRWidget(make_learner([]), num_it=NUM_IT, autostart=False, preview=None, mode="foreground")
+    w.run(repeats=2)
+    assert w.status == "done" and len(w.repeats) == 2 and w.view.band["summary"].startswith("2 repeats: ")
