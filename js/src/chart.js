@@ -72,12 +72,14 @@ export function createChart(container) {
   const axes = svgElement("g", { class: "lrw-axes", "aria-hidden": "true" }, svg);
   const clipped = svgElement("g", { "clip-path": `url(#${clipId})` }, svg);
   const band = svgElement("rect", { class: "lrw-band", visibility: "hidden" }, clipped);
+  const repeatLayer = svgElement("g", { class: "lrw-repeat-layer" }, clipped); // band.js: repeats' band, under the curves
   const rawPath = svgElement("path", { class: "lrw-raw" }, clipped);
   const curvePath = svgElement("path", { class: "lrw-curve", "data-lrw-curve": "" }, clipped);
   // Filled by validation.js: the validation-loss curve of a run with `valid_every`.
   const validLayer = svgElement("g", { class: "lrw-valid-layer" }, clipped);
   const emptyText = svgElement("text", { class: "lrw-empty", "text-anchor": "middle" }, svg);
   const handleLayer = svgElement("g", { class: "lrw-handle-layer" }, svg);
+  const spreadLayer = svgElement("g", { class: "lrw-spread-layer" }, svg); // band.js: pick spreads, under the markers
   const markerLayer = svgElement("g", { class: "lrw-marker-layer" }, svg);
   const knobLayer = svgElement("g", { class: "lrw-knob-layer" }, svg);
 
@@ -234,7 +236,7 @@ export function createChart(container) {
     return lossDomain;
   }
 
-  return { svg, band, handleLayer, markerLayer, knobLayer, validLayer, draw, lossDomainFor };
+  return { svg, band, repeatLayer, spreadLayer, handleLayer, markerLayer, knobLayer, validLayer, draw, lossDomainFor };
 }
 
 /** @typedef {ReturnType<typeof createChart>} Chart */

@@ -1,6 +1,7 @@
 // The anywidget view of lrwidget: wires the model (synced traits and custom messages, see lrwidget/widget/view.py)
 // to the chart, the markers, the handles and the controls. Holds no training logic: every value it sends is validated
 // in Python, and a rejected one comes back as a model change that the view simply follows.
+import { createRepeatBand, withRepeats } from "./band.js";
 import { computeLayout, createChart, MIN_WIDTH } from "./chart.js";
 import { createControls } from "./controls.js";
 import { htmlElement } from "./dom.js";
@@ -69,6 +70,7 @@ function render({ model, el }) {
   validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
+  const repeatBand = createRepeatBand(chart.repeatLayer, chart.spreadLayer);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
   const runs = createRunsView({ model, root, plot, chart, redraw: () => schedule(true) });
 
@@ -146,13 +148,15 @@ function render({ model, el }) {
     validation.draw(layout, data, data === live, model.get("progress"));
     const entries = markerList();
     const shown = visible();
-    markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
+    const specs = markerSpecs(entries, suggestions(), shown, data);
+    repeatBand.update(layout, model.get("band"), model.get("pick_spread"), specs, data !== live);
+    markers.update(layout, specs);
     handles.update(layout, view);
     const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length)
-        + (status() === "idle" ? "" : validationStatus(progress)),
+      statusLine: withRepeats(formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
+        status(), progress, model.get("band")) + (status() === "idle" ? "" : validationStatus(progress)),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -280,7 +284,7 @@ function render({ model, el }) {
       schedule(true);
     }],
     ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry",
-      "group_lr_ratios", "group_labels", ...RUN_TRAITS]
+      "group_lr_ratios", "group_labels", "band", "pick_spread", ...RUN_TRAITS]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(true)])),
     ...["lr_lo", "lr_hi"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(false)])),
@@ -319,6 +323,7 @@ function render({ model, el }) {
     handles.destroy();
     markers.destroy();
     runs.destroy();
+    repeatBand.destroy();
     controls.destroy();
     validation.destroy();
     theme.dispose();

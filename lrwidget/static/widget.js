@@ -1,3 +1,30 @@
+// src/dom.js
+var SVG_NS = "http://www.w3.org/2000/svg";
+function setAttributes(element, attributes) {
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === void 0) element.removeAttribute(name);
+    else element.setAttribute(name, String(value));
+  }
+}
+function svgElement(tag, attributes = {}, parent) {
+  const element = (
+    /** @type {SVGElement} */
+    document.createElementNS(SVG_NS, tag)
+  );
+  setAttributes(element, attributes);
+  parent?.appendChild(element);
+  return element;
+}
+function htmlElement(tag, attributes = {}, parent) {
+  const element = document.createElement(tag);
+  setAttributes(element, attributes);
+  parent?.appendChild(element);
+  return element;
+}
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 // src/decimate.js
 function decimateLine(xs, ys) {
   const runs = [];
@@ -124,31 +151,248 @@ function thin(xs, ys, stride) {
   return [thinXs, thinYs];
 }
 
-// src/dom.js
-var SVG_NS = "http://www.w3.org/2000/svg";
-function setAttributes(element, attributes) {
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || value === void 0) element.removeAttribute(name);
-    else element.setAttribute(name, String(value));
+// src/store.js
+function finiteOrNull(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+var isNumberArray = (value) => value instanceof Float64Array || value instanceof Float32Array;
+var asArray = (value) => Array.isArray(value) || isNumberArray(value) ? value : [];
+function emptySeries() {
+  return { lrs: [], logLrs: [], losses: [], rawLosses: [], version: 0 };
+}
+function appendPoints(series, lrs, losses, rawLosses) {
+  const count = Math.min(lrs.length, losses.length);
+  for (let i = 0; i < count; i++) {
+    const lr = finiteOrNull(lrs[i]);
+    series.lrs.push(lr ?? NaN);
+    series.logLrs.push(lr !== null && lr > 0 ? Math.log10(lr) : NaN);
+    series.losses.push(finiteOrNull(losses[i]));
+    series.rawLosses.push(finiteOrNull(rawLosses[i]));
   }
+  series.version++;
 }
-function svgElement(tag, attributes = {}, parent) {
-  const element = (
-    /** @type {SVGElement} */
-    document.createElementNS(SVG_NS, tag)
+function clearSeries(series) {
+  series.lrs.length = series.logLrs.length = series.losses.length = series.rawLosses.length = 0;
+  series.version++;
+}
+function applyPointsMessage(series, message) {
+  const start = typeof message.start === "number" && message.start >= 0 ? Math.floor(message.start) : 0;
+  if (start > series.lrs.length) return "missed";
+  series.lrs.length = series.logLrs.length = series.losses.length = series.rawLosses.length = start;
+  appendPoints(series, asArray(message.lrs), asArray(message.losses), asArray(message.raw_losses));
+  return "applied";
+}
+function seriesFromCurve(curve) {
+  if (!curve || typeof curve !== "object") return null;
+  const { lrs, losses, raw_losses: rawLosses } = (
+    /** @type {Record<string, unknown>} */
+    curve
   );
-  setAttributes(element, attributes);
-  parent?.appendChild(element);
-  return element;
+  if (!Array.isArray(lrs) || !Array.isArray(losses) || Math.min(lrs.length, losses.length) === 0) return null;
+  const series = emptySeries();
+  appendPoints(series, lrs, losses, asArray(rawLosses));
+  return series;
 }
-function htmlElement(tag, attributes = {}, parent) {
-  const element = document.createElement(tag);
-  setAttributes(element, attributes);
-  parent?.appendChild(element);
-  return element;
+function shouldRequestReplay(now, lastRequestAt, minIntervalMs = 1e3) {
+  return now - lastRequestAt >= minIntervalMs;
 }
-function setText(element, text) {
-  if (element.textContent !== text) element.textContent = text;
+
+// src/registry.js
+function parseRegistry(registry) {
+  if (!Array.isArray(registry)) return [];
+  const entries = [];
+  const seen = /* @__PURE__ */ new Set();
+  registry.forEach((item, position) => {
+    if (!isRecord(item) || typeof item.name !== "string" || item.name === "") {
+      console.warn(`lrwidget: marker_registry[${position}] has no name, skipped:`, item);
+      return;
+    }
+    if (seen.has(item.name)) return;
+    seen.add(item.name);
+    const colorIndex = item.color_index;
+    const validIndex = typeof colorIndex === "number" && Number.isInteger(colorIndex) && colorIndex >= 0;
+    entries.push({
+      name: item.name,
+      tip: typeof item.tip === "string" ? item.tip : "",
+      colorIndex: validIndex ? colorIndex : position,
+      shownByDefault: item.shown_by_default === true,
+      isDefault: item.is_handle_default === true
+    });
+  });
+  return entries;
+}
+function markerEntries(registry, suggestions) {
+  const entries = parseRegistry(registry);
+  const known = new Set(entries.map((entry) => entry.name));
+  for (const name of Object.keys(suggestions)) {
+    if (known.has(name)) continue;
+    const tip = suggestions[name]?.tip;
+    entries.push({
+      name,
+      tip: typeof tip === "string" ? tip : "",
+      colorIndex: entries.length,
+      shownByDefault: false,
+      isDefault: false
+    });
+  }
+  return entries;
+}
+function visibleNames(visibleMarkers, entries) {
+  if (Array.isArray(visibleMarkers)) return new Set(visibleMarkers.filter((name) => typeof name === "string"));
+  return new Set(entries.filter((entry) => entry.shownByDefault).map((entry) => entry.name));
+}
+function orderVisible(entries, visible) {
+  return [.../* @__PURE__ */ new Set([...entries.map((entry) => entry.name), ...visible])].filter((name) => visible.has(name));
+}
+function markerSpecs(entries, suggestions, visible, series) {
+  const specs = [];
+  for (const entry of entries) {
+    const suggestion = suggestions[entry.name];
+    if (!visible.has(entry.name) || !suggestion) continue;
+    const lr = finiteOrNull(suggestion.lr);
+    if (lr === null) continue;
+    const point = Array.isArray(suggestion.point) ? suggestion.point : [];
+    const pointLr = finiteOrNull(point[0]) ?? lr;
+    const pointLoss = finiteOrNull(point[1]) ?? lossNear(series, pointLr);
+    if (pointLoss === null) continue;
+    const tip = entry.tip || (typeof suggestion.tip === "string" ? suggestion.tip : "");
+    const { name, colorIndex, isDefault } = entry;
+    specs.push({ name, lr, pointLr, pointLoss, tip, colorIndex, isDefault });
+  }
+  return specs;
+}
+function lossNear(series, lr) {
+  const target = Math.log10(lr);
+  let best = null;
+  let bestDistance = Infinity;
+  for (let i = 0; i < series.logLrs.length; i++) {
+    const loss = series.losses[i];
+    const distance = Math.abs(series.logLrs[i] - target);
+    if (loss !== null && distance < bestDistance) [best, bestDistance] = [loss, distance];
+  }
+  return best;
+}
+function markerColor(colorIndex) {
+  return `var(--lrw-marker-${colorIndex}, var(--lrw-marker-fallback))`;
+}
+
+// src/band.js
+var CAP_PX = 3.5;
+var BAR_OFFSET_PX = 10;
+function parseBand(value) {
+  if (!isRecord(value) || !Array.isArray(value.lrs) || !Array.isArray(value.lo) || !Array.isArray(value.hi)) return null;
+  const count = Math.min(value.lrs.length, value.lo.length, value.hi.length);
+  if (count === 0) return null;
+  const median2 = Array.isArray(value.median) ? value.median : [];
+  return {
+    lrs: value.lrs.slice(0, count).map((lr) => finiteOrNull(lr) ?? NaN),
+    lo: value.lo.slice(0, count).map(finiteOrNull),
+    hi: value.hi.slice(0, count).map(finiteOrNull),
+    median: Array.from({ length: count }, (_, i) => finiteOrNull(median2[i])),
+    repeats: Number(value.repeats) || 0,
+    summary: typeof value.summary === "string" ? value.summary : ""
+  };
+}
+function toPx(layout, lr, loss) {
+  const span = layout.bottom - layout.top;
+  const y = Math.min(layout.bottom + span, Math.max(layout.top - span, layout.y.toPx(loss)));
+  return [layout.x.toPx(lr), y];
+}
+function bandPath(layout, band) {
+  const pieces = [];
+  let run = [];
+  const close = () => {
+    if (run.length >= 2) {
+      const top = run.map((i) => toPx(
+        layout,
+        band.lrs[i],
+        /** @type {number} */
+        band.hi[i]
+      ));
+      const bottom = run.map((i) => toPx(
+        layout,
+        band.lrs[i],
+        /** @type {number} */
+        band.lo[i]
+      )).reverse();
+      pieces.push(`M${[...top, ...bottom].map(([x, y]) => `${formatCoordinate(x)} ${formatCoordinate(y)}`).join("L")}Z`);
+    }
+    run = [];
+  };
+  for (let i = 0; i < band.lrs.length; i++) {
+    if (band.lo[i] === null || band.hi[i] === null || !(band.lrs[i] > 0)) close();
+    else run.push(i);
+  }
+  close();
+  return pieces.join("");
+}
+function medianPath(layout, band) {
+  let path = "";
+  let pen = false;
+  for (let i = 0; i < band.lrs.length; i++) {
+    const loss = band.median[i];
+    if (loss === null || !(band.lrs[i] > 0)) {
+      pen = false;
+      continue;
+    }
+    const [x, y] = toPx(layout, band.lrs[i], loss);
+    path += `${pen ? "L" : "M"}${formatCoordinate(x)} ${formatCoordinate(y)}`;
+    pen = true;
+  }
+  return path;
+}
+function spreadBars(layout, pickSpread, specs) {
+  if (!isRecord(pickSpread)) return [];
+  const bars = [];
+  for (const spec of specs) {
+    const spread = pickSpread[spec.name];
+    if (!isRecord(spread)) continue;
+    const lo = finiteOrNull(spread.x_lo);
+    const hi = finiteOrNull(spread.x_hi);
+    if (lo === null || hi === null || lo <= 0 || hi < lo) continue;
+    const [x1, y] = toPx(layout, lo, spec.pointLoss);
+    bars.push({ name: spec.name, x1, x2: layout.x.toPx(hi), y: y + BAR_OFFSET_PX, colorIndex: spec.colorIndex });
+  }
+  return bars;
+}
+function withRepeats(statusLine, status, progress, band) {
+  if (status === "running") {
+    const repeat = isRecord(progress) ? finiteOrNull(progress.repeat) : null;
+    const repeats = isRecord(progress) ? finiteOrNull(progress.repeats) : null;
+    return repeat !== null && repeats !== null && repeats > 1 ? `repeat ${repeat}/${repeats} \xB7 ${statusLine}` : statusLine;
+  }
+  const summary = isRecord(band) && typeof band.summary === "string" ? band.summary : "";
+  if (!summary || status !== "done" && status !== "stopped") return statusLine;
+  return statusLine ? `${statusLine} \xB7 ${summary}` : summary;
+}
+function createRepeatBand(bandLayer, spreadLayer) {
+  const area = svgElement("path", { class: "lrw-repeat-band", "data-lrw-repeat-band": "" }, bandLayer);
+  const median2 = svgElement("path", { class: "lrw-repeat-median", "data-lrw-repeat-median": "" }, bandLayer);
+  let key = "";
+  function update(layout, bandTrait, pickSpread, specs, show) {
+    const band = show ? parseBand(bandTrait) : null;
+    setAttributes(area, { d: band ? bandPath(layout, band) || null : null });
+    setAttributes(median2, { d: band ? medianPath(layout, band) || null : null });
+    const bars = band ? spreadBars(layout, pickSpread, specs) : [];
+    const nextKey = JSON.stringify(bars);
+    if (nextKey === key) return;
+    key = nextKey;
+    const fragment = document.createDocumentFragment();
+    for (const bar of bars) {
+      const group = svgElement("g", { class: "lrw-pick-spread", "data-lrw-pick-spread": bar.name }, fragment);
+      group.style.setProperty("--lrw-marker", markerColor(bar.colorIndex));
+      const [x1, x2, y] = [bar.x1, bar.x2, bar.y].map(formatCoordinate);
+      svgElement("path", { d: `M${x1} ${y}H${x2}M${x1} ${bar.y - CAP_PX}V${bar.y + CAP_PX}M${x2} ${bar.y - CAP_PX}V${bar.y + CAP_PX}` }, group);
+    }
+    spreadLayer.replaceChildren(fragment);
+  }
+  function destroy() {
+    area.remove();
+    median2.remove();
+    spreadLayer.replaceChildren();
+  }
+  return { update, destroy };
 }
 
 // src/scale.js
@@ -405,11 +649,13 @@ function createChart(container) {
   const axes = svgElement("g", { class: "lrw-axes", "aria-hidden": "true" }, svg);
   const clipped = svgElement("g", { "clip-path": `url(#${clipId})` }, svg);
   const band = svgElement("rect", { class: "lrw-band", visibility: "hidden" }, clipped);
+  const repeatLayer = svgElement("g", { class: "lrw-repeat-layer" }, clipped);
   const rawPath = svgElement("path", { class: "lrw-raw" }, clipped);
   const curvePath = svgElement("path", { class: "lrw-curve", "data-lrw-curve": "" }, clipped);
   const validLayer = svgElement("g", { class: "lrw-valid-layer" }, clipped);
   const emptyText = svgElement("text", { class: "lrw-empty", "text-anchor": "middle" }, svg);
   const handleLayer = svgElement("g", { class: "lrw-handle-layer" }, svg);
+  const spreadLayer = svgElement("g", { class: "lrw-spread-layer" }, svg);
   const markerLayer = svgElement("g", { class: "lrw-marker-layer" }, svg);
   const knobLayer = svgElement("g", { class: "lrw-knob-layer" }, svg);
   let axesKey = "";
@@ -530,133 +776,7 @@ function createChart(container) {
     }
     return lossDomain;
   }
-  return { svg, band, handleLayer, markerLayer, knobLayer, validLayer, draw, lossDomainFor };
-}
-
-// src/store.js
-function finiteOrNull(value) {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
-}
-var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-var isNumberArray = (value) => value instanceof Float64Array || value instanceof Float32Array;
-var asArray = (value) => Array.isArray(value) || isNumberArray(value) ? value : [];
-function emptySeries() {
-  return { lrs: [], logLrs: [], losses: [], rawLosses: [], version: 0 };
-}
-function appendPoints(series, lrs, losses, rawLosses) {
-  const count = Math.min(lrs.length, losses.length);
-  for (let i = 0; i < count; i++) {
-    const lr = finiteOrNull(lrs[i]);
-    series.lrs.push(lr ?? NaN);
-    series.logLrs.push(lr !== null && lr > 0 ? Math.log10(lr) : NaN);
-    series.losses.push(finiteOrNull(losses[i]));
-    series.rawLosses.push(finiteOrNull(rawLosses[i]));
-  }
-  series.version++;
-}
-function clearSeries(series) {
-  series.lrs.length = series.logLrs.length = series.losses.length = series.rawLosses.length = 0;
-  series.version++;
-}
-function applyPointsMessage(series, message) {
-  const start = typeof message.start === "number" && message.start >= 0 ? Math.floor(message.start) : 0;
-  if (start > series.lrs.length) return "missed";
-  series.lrs.length = series.logLrs.length = series.losses.length = series.rawLosses.length = start;
-  appendPoints(series, asArray(message.lrs), asArray(message.losses), asArray(message.raw_losses));
-  return "applied";
-}
-function seriesFromCurve(curve) {
-  if (!curve || typeof curve !== "object") return null;
-  const { lrs, losses, raw_losses: rawLosses } = (
-    /** @type {Record<string, unknown>} */
-    curve
-  );
-  if (!Array.isArray(lrs) || !Array.isArray(losses) || Math.min(lrs.length, losses.length) === 0) return null;
-  const series = emptySeries();
-  appendPoints(series, lrs, losses, asArray(rawLosses));
-  return series;
-}
-function shouldRequestReplay(now, lastRequestAt, minIntervalMs = 1e3) {
-  return now - lastRequestAt >= minIntervalMs;
-}
-
-// src/registry.js
-function parseRegistry(registry) {
-  if (!Array.isArray(registry)) return [];
-  const entries = [];
-  const seen = /* @__PURE__ */ new Set();
-  registry.forEach((item, position) => {
-    if (!isRecord(item) || typeof item.name !== "string" || item.name === "") {
-      console.warn(`lrwidget: marker_registry[${position}] has no name, skipped:`, item);
-      return;
-    }
-    if (seen.has(item.name)) return;
-    seen.add(item.name);
-    const colorIndex = item.color_index;
-    const validIndex = typeof colorIndex === "number" && Number.isInteger(colorIndex) && colorIndex >= 0;
-    entries.push({
-      name: item.name,
-      tip: typeof item.tip === "string" ? item.tip : "",
-      colorIndex: validIndex ? colorIndex : position,
-      shownByDefault: item.shown_by_default === true,
-      isDefault: item.is_handle_default === true
-    });
-  });
-  return entries;
-}
-function markerEntries(registry, suggestions) {
-  const entries = parseRegistry(registry);
-  const known = new Set(entries.map((entry) => entry.name));
-  for (const name of Object.keys(suggestions)) {
-    if (known.has(name)) continue;
-    const tip = suggestions[name]?.tip;
-    entries.push({
-      name,
-      tip: typeof tip === "string" ? tip : "",
-      colorIndex: entries.length,
-      shownByDefault: false,
-      isDefault: false
-    });
-  }
-  return entries;
-}
-function visibleNames(visibleMarkers, entries) {
-  if (Array.isArray(visibleMarkers)) return new Set(visibleMarkers.filter((name) => typeof name === "string"));
-  return new Set(entries.filter((entry) => entry.shownByDefault).map((entry) => entry.name));
-}
-function orderVisible(entries, visible) {
-  return [.../* @__PURE__ */ new Set([...entries.map((entry) => entry.name), ...visible])].filter((name) => visible.has(name));
-}
-function markerSpecs(entries, suggestions, visible, series) {
-  const specs = [];
-  for (const entry of entries) {
-    const suggestion = suggestions[entry.name];
-    if (!visible.has(entry.name) || !suggestion) continue;
-    const lr = finiteOrNull(suggestion.lr);
-    if (lr === null) continue;
-    const point = Array.isArray(suggestion.point) ? suggestion.point : [];
-    const pointLr = finiteOrNull(point[0]) ?? lr;
-    const pointLoss = finiteOrNull(point[1]) ?? lossNear(series, pointLr);
-    if (pointLoss === null) continue;
-    const tip = entry.tip || (typeof suggestion.tip === "string" ? suggestion.tip : "");
-    const { name, colorIndex, isDefault } = entry;
-    specs.push({ name, lr, pointLr, pointLoss, tip, colorIndex, isDefault });
-  }
-  return specs;
-}
-function lossNear(series, lr) {
-  const target = Math.log10(lr);
-  let best = null;
-  let bestDistance = Infinity;
-  for (let i = 0; i < series.logLrs.length; i++) {
-    const loss = series.losses[i];
-    const distance = Math.abs(series.logLrs[i] - target);
-    if (loss !== null && distance < bestDistance) [best, bestDistance] = [loss, distance];
-  }
-  return best;
-}
-function markerColor(colorIndex) {
-  return `var(--lrw-marker-${colorIndex}, var(--lrw-marker-fallback))`;
+  return { svg, band, repeatLayer, spreadLayer, handleLayer, markerLayer, knobLayer, validLayer, draw, lossDomainFor };
 }
 
 // src/controls.js
@@ -2231,6 +2351,7 @@ function render({ model, el }) {
   validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
+  const repeatBand = createRepeatBand(chart.repeatLayer, chart.spreadLayer);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
   const runs = createRunsView({ model, root, plot, chart, redraw: () => schedule(true) });
   const live = emptySeries();
@@ -2293,12 +2414,19 @@ function render({ model, el }) {
     validation.draw(layout, data, data === live, model.get("progress"));
     const entries = markerList();
     const shown = visible();
-    markers.update(layout, markerSpecs(entries, suggestions(), shown, data));
+    const specs = markerSpecs(entries, suggestions(), shown, data);
+    repeatBand.update(layout, model.get("band"), model.get("pick_spread"), specs, data !== live);
+    markers.update(layout, specs);
     handles.update(layout, view);
     const progress = model.get("progress");
     controls.update({
       status: status(),
-      statusLine: formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length) + (status() === "idle" ? "" : validationStatus(progress)),
+      statusLine: withRepeats(
+        formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
+        status(),
+        progress,
+        model.get("band")
+      ) + (status() === "idle" ? "" : validationStatus(progress)),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -2414,6 +2542,8 @@ function render({ model, el }) {
       "marker_registry",
       "group_lr_ratios",
       "group_labels",
+      "band",
+      "pick_spread",
       ...RUN_TRAITS
     ].map((name) => (
       /** @type {[string, Listener]} */
@@ -2453,6 +2583,7 @@ function render({ model, el }) {
     handles.destroy();
     markers.destroy();
     runs.destroy();
+    repeatBand.destroy();
     controls.destroy();
     validation.destroy();
     theme.dispose();

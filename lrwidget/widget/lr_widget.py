@@ -19,11 +19,12 @@ from lrwidget.widget.hosts import choose_run_mode, warn_if_updates_cannot_arrive
 from lrwidget.widget.no_learner import NoLearnerError
 from lrwidget.widget.preview import SchedulePreview, Throttle
 from lrwidget.widget.preview_controls import PreviewControls
-from lrwidget.widget.publisher import Markers, RunPublisher
+from lrwidget.widget.publisher import Markers
+from lrwidget.widget.repeats import RepeatStream
 from lrwidget.widget.run import ForegroundRun, RangeTestRun
 from lrwidget.widget.runs import KeptRuns
 from lrwidget.widget.static_picture import PictureDisplays
-from lrwidget.widget.stream import Curve, PointStream
+from lrwidget.widget.stream import Curve
 from lrwidget.widget.validation_keywords import recorded_validation, validation_keywords
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate, group_axis_state
 
@@ -134,7 +135,7 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         self._handles_moved = False
         # The publisher places the default handles while the user may set one: check-and-set under one lock.
         self._handles_lock = threading.RLock()
-        self._stream = PointStream(lambda content, buffers: self.view.send(content, buffers))
+        self._stream = RepeatStream(lambda content, buffers: self.view.send(content, buffers))
         self._init_runs(dict(self._settings))
         self._pictures = PictureDisplays(self._bundle_now)
         self.view.on_command("run", self._run_from_page)
@@ -244,11 +245,16 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         return self._run is not None and self._run.alive
 
     # ----- the range test --------------------------------------------------------------------------------------
-    def run(self, label: str | None = None) -> None:
+    def run(self, label: str | None = None, repeats: int = 1) -> None:
         """Starts the range test in a background thread (again, if one ran before); it is kept in ``w.runs``.
 
         ``label`` names the run (default: ``"frozen"`` or ``"unfrozen"`` for a learner with several layer groups,
         from its state when the test starts, else ``"run N"``; made unique with a suffix).
+
+        ``repeats=n`` runs the test ``n`` times, each from the same snapshot with its own data order, and keeps them
+        as one run: the view draws the band of their losses and the spread of each marker's picks, the markers and
+        handles sit at the median pick, and the status line says how far the picks disagree (``w.repeats``,
+        ``w.pick_spreads``; see :mod:`lrwidget.widget.repeats`). Your RNGs are left as they were.
 
         Raises RuntimeError if one is already running (there is never a second thread), and
         :class:`~lrwidget.engine.busy.ModelBusyError` if the model is in use elsewhere; nothing changes then. A widget
@@ -257,15 +263,13 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
         with self._start_lock:
             if self.running:
                 raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
-            self._check_can_run(label)
-            publisher = RunPublisher(self.view, self._stream, num_it=self._settings["num_it"],
-                                     markers=self._markers, on_done=self._run_ended, on_begin=self._begin_run,
-                                     valid_every=self._validation.get("valid_every"))
+            self._check_can_run(label, repeats)
+            publisher, range_test = self._publisher_and_call(repeats)
             if self.mode == "foreground":
-                self._run = ForegroundRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S,
+                self._run = ForegroundRun(range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S,
                                           interrupted=self._interrupted_result)
             else:
-                self._run = RangeTestRun(self._range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S)
+                self._run = RangeTestRun(range_test, self._backend.lease, publisher, FLUSH_INTERVAL_S)
             try:
                 self._run.start()
             except BaseException:

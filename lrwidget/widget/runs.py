@@ -25,6 +25,10 @@ runs on one set of axes with a legend:
   picking a run again brings back where its handles were.
 - ``read_only`` (Python → page): a widget loaded from a file, without a learner: no Run or Stop button.
 
+A ``w.run(repeats=n)`` call is kept as one run (its result is the first repeat's curve) with every completed repeat
+beside it (``w.repeats``, saved with it by ``w.save``); showing it also sets the ``band`` and ``pick_spread`` traits
+(see :mod:`lrwidget.widget.repeats`), which are ``{}`` for a run of one test.
+
 The page may write only ``hidden_runs`` and ``selected_run`` of these (unknown ids are refused). Threading: during a
 run only the publisher writes the view; a run is kept by the publisher when it ends; selecting and adding runs,
 from Python or the page, are refused while a test runs.
@@ -35,17 +39,28 @@ import dataclasses
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Self
+from typing import Any
 
 from lrwidget.backends import Backend
 from lrwidget.engine.group_lrs import GroupLRRange
-from lrwidget.engine.rangetest import CANCELLED, RangeTestResult, check_lr_range
-from lrwidget.engine.result_io import PathLike, RunFileError, read_runs, runs_to_json, write_text
+from lrwidget.engine.rangetest import CANCELLED, RangeTestResult
+from lrwidget.engine.repeats import check_repeats
+from lrwidget.engine.result_io import RunFileError, read_runs
 from lrwidget.engine.run_record import Run, RunSettings, library_versions, now_utc
-from lrwidget.train.plan import TRAINING_CALLS
+from lrwidget.suggest.spread import PickSpread
 from lrwidget.widget.no_learner import NO_LEARNER, NoLearnerError, SavedRunsBackend
-from lrwidget.widget.publisher import Markers, final_progress, saved_curve
-from lrwidget.widget.static_picture import PictureDisplays, view_svg
+from lrwidget.widget.publisher import Markers, RunPublisher, final_progress, saved_curve
+from lrwidget.widget.repeats import (
+    RangeTestCall,
+    RepeatOutcome,
+    RepeatsPublisher,
+    RepeatStream,
+    curve_of,
+    repeat_state,
+    repeated_call,
+)
+from lrwidget.widget.run_files import RunFiles, checked_runs, planned_call_of
+from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve, PointStream
 from lrwidget.widget.view import LRCurveView
 
@@ -63,9 +78,11 @@ class _Kept:
     #: the call its markers are computed for (the sweetspot differs for fine_tune), as when it was kept
     planned_call: str | None
     handles: tuple[float | None, float | None] | None = None
+    #: every completed repeat of a ``run(repeats=n)`` call, the run's own result first; () for a single test
+    repeats: tuple[RangeTestResult, ...] = ()
 
 
-class KeptRuns:
+class KeptRuns(RunFiles):
     """The kept runs of a widget: listed, selected, added, shown or hidden, saved, loaded and drawn as SVG."""
 
     # The widget's own (LRWidget sets or provides them).
@@ -80,6 +97,10 @@ class KeptRuns:
     _markers_for: Callable[[Curve, int, float, float, str | None], Markers]
     _default_handles: Callable[[Markers], tuple[float, float] | None]
     _lr_range: GroupLRRange
+    _markers: Callable[[Curve], Markers]
+    _run_ended: Callable[[RangeTestResult, Markers], None]
+    _range_test: RangeTestCall
+    _validation: dict[str, Any]
     preview: str | None
 
     @property
@@ -93,6 +114,7 @@ class KeptRuns:
         self._next_label: str | None = None
         self._starting: tuple[str | None, RunSettings, Any] | None = None
         self._snapping_back = False
+        self._finished_repeats: tuple[RangeTestResult, ...] = ()
         self.view.observe(self._selected_from_page, names=["selected_run"])
         self.view.on_command("export_runs", self._send_runs_json)
 
@@ -135,8 +157,8 @@ class KeptRuns:
         runs = self._runs_from(source, label)
         if label is not None:
             runs = [dataclasses.replace(runs[0], label=label)]
-        for run in _checked(runs):
-            self._keep(run, planned_call=_planned_call(run.settings))
+        for run in checked_runs(runs):
+            self._keep(run, planned_call=planned_call_of(run.settings))
         self._show(self._kept[-1])
         return self._kept[-1].run
 
@@ -177,7 +199,7 @@ class KeptRuns:
         self._kept.append(kept)
         with self.view.hold_sync():
             self.view.runs = [*self.view.runs, _run_state(kept)]
-            self.view.run_curves = {**self.view.run_curves, kept.id: saved_curve(_curve_of(kept.run.result))}
+            self.view.run_curves = {**self.view.run_curves, kept.id: saved_curve(curve_of(kept.run.result))}
         return kept
 
     def _unique_label(self, label: str) -> str:
@@ -197,8 +219,14 @@ class KeptRuns:
         if self.read_only:
             assert isinstance(self._backend, SavedRunsBackend)
             self._backend.n_groups = settings.n_groups or 1
-        curve = _curve_of(result)
-        markers = self._markers_for(curve, result.num_it, result.start_lr, result.end_lr, kept.planned_call)
+        curve = curve_of(result)
+
+        def markers_of(repeat: RangeTestResult) -> Markers:
+            return self._markers_for(curve_of(repeat), repeat.num_it, repeat.start_lr, repeat.end_lr,
+                                     kept.planned_call)
+
+        state = repeat_state(kept.repeats, markers_of) if kept.repeats else None
+        markers = markers_of(result) if state is None else state.markers
         with self.view.hold_sync(), self._handles_lock:
             self._setting_default_handles = True
             try:
@@ -207,8 +235,11 @@ class KeptRuns:
                 self.view.start_lr, self.view.end_lr, self.view.num_it = result.start_lr, result.end_lr, result.num_it
                 self.view.curve = saved_curve(curve)
                 self.view.suggestions = markers
-                self.view.progress = final_progress(result)
-                self.view.error, self.view.notice = "", result.warning or ""
+                self.view.band, self.view.pick_spread = ({}, {}) if state is None else (state.band, state.pick_spread)
+                repeats = {} if state is None else {"repeat": len(kept.repeats), "repeats": len(kept.repeats)}
+                self.view.progress = {**final_progress(result), **repeats}
+                warnings = [repeat.warning for repeat in kept.repeats or (result,) if repeat.warning]
+                self.view.error, self.view.notice = "", " ".join(dict.fromkeys(warnings))
                 self.view.status = "stopped" if result.stop_reason == CANCELLED else "done"
                 self.view.set_handles(*(kept.handles or self._default_handles(markers) or (None, None)))
             finally:
@@ -252,11 +283,47 @@ class KeptRuns:
         return next((kept for kept in self._kept if kept.id == run_id), None)
 
     # ----- a new run ---------------------------------------------------------------------------------------------
-    def _check_can_run(self, label: str | None) -> None:
-        """Raises before a run starts: no learner, or a bad label."""
+    def _check_can_run(self, label: str | None, repeats: int = 1) -> None:
+        """Raises before a run starts: no learner, a bad label or a bad number of repeats."""
         if self.read_only:
             raise NoLearnerError(NO_LEARNER)
+        check_repeats(repeats)
         self._next_label = _check_label(label)
+
+    def _publisher_and_call(self, repeats: int) -> tuple[RunPublisher, RangeTestCall]:
+        """The publisher and the training thread's call of a new run of ``repeats`` range tests."""
+        common: dict[str, Any] = {"num_it": self._range_settings["num_it"], "markers": self._markers,
+                                  "on_done": self._run_ended, "on_begin": self._begin_run,
+                                  "valid_every": self._validation.get("valid_every")}
+        if repeats == 1:
+            return RunPublisher(self.view, self._stream, **common), self._range_test
+        assert isinstance(self._stream, RepeatStream)
+        outcome = RepeatOutcome()
+        publisher = RepeatsPublisher(self.view, self._stream, repeats=repeats, outcome=outcome,
+                                     on_repeats=self._note_repeats, **common)
+        return publisher, repeated_call(self._range_test, repeats, self._backend, outcome)
+
+    def _note_repeats(self, repeats: tuple[RangeTestResult, ...]) -> None:
+        self._finished_repeats = repeats  # kept with the run by _keep_finished, next
+
+    @property
+    def repeats(self) -> tuple[RangeTestResult, ...]:
+        """The selected run's repeats (``w.run(repeats=n)``), its own result first; ``()`` for a single test.
+
+        The view draws the band of their smoothed losses and the spread of each marker's picks; the markers and the
+        default handles sit at the median (in log space) of the repeats' picks.
+        """
+        kept = self._kept_by_id(self.view.selected_run)
+        return () if kept is None else kept.repeats
+
+    @property
+    def pick_spreads(self) -> dict[str, PickSpread]:
+        """Each marker's picks over the selected run's repeats (:class:`~lrwidget.suggest.spread.PickSpread`)."""
+        kept = self._kept_by_id(self.view.selected_run)
+        if kept is None or not kept.repeats:
+            return {}
+        return repeat_state(kept.repeats, lambda repeat: self._markers_for(
+            curve_of(repeat), repeat.num_it, repeat.start_lr, repeat.end_lr, kept.planned_call)).spreads
 
     def _begin_run(self) -> None:
         """The publisher's first act (the model is leased): note the settings, show the widget's own range."""
@@ -278,6 +345,8 @@ class KeptRuns:
                 self.view.start_lr, self.view.end_lr = start_lr, end_lr
         self.view.num_it = self._range_settings["num_it"]
         self.view.n_groups = self._backend.n_groups
+        self.view.band, self.view.pick_spread = {}, {}
+        self._finished_repeats = ()
         self.view.selected_run = ""
 
     def _keep_finished(self, result: RangeTestResult) -> None:
@@ -287,80 +356,13 @@ class KeptRuns:
             label = ("frozen" if settings.frozen_groups else "unfrozen") if (settings.n_groups or 1) > 1 else ""
         kept = self._keep(Run(result=result, label=label, settings=settings, ran_at=ran_at,
                               versions=library_versions()), planned_call=self.preview)
+        kept.repeats, self._finished_repeats = self._finished_repeats, ()
         self.view.selected_run = kept.id
 
     def _picture_curve(self) -> Curve:
         """The curve the static picture draws: the running one, else the selected run's, in full."""
         kept = self._kept_by_id(self.view.selected_run)
-        return self._stream.curve() if kept is None or self.running else _curve_of(kept.run.result)
-
-    # ----- files and pictures --------------------------------------------------------------------------------------
-    def save(self, path: PathLike) -> str:
-        """Writes the kept runs as JSON to ``path`` (with which are hidden, each one's handles and the selected one).
-
-        Returns the JSON text. ``LRWidget.load(path)`` shows them again; ``RangeTestResult.from_json`` reads a file
-        of one run.
-        """
-        self._ensure_idle("save")
-        self._remember_handles(self.view.selected_run)
-        hidden = set(self.view.hidden_runs)
-        views = [{"hidden": kept.id in hidden, "planned_call": kept.planned_call,
-                  **({} if kept.handles is None else {"lr_lo": kept.handles[0], "lr_hi": kept.handles[1]})}
-                 for kept in self._kept]
-        shown = self._kept_by_id(self.view.selected_run)
-        return write_text(runs_to_json(self.runs, views=views,
-                                       selected=None if shown is None else self._kept.index(shown)), path)
-
-    def _send_runs_json(self) -> None:
-        """Answers the page's JSON download (``{"type": "export_runs"}``) with the document :meth:`save` writes.
-
-        The page holds only decimated curves, so the file (bit-identical numbers, every field) is made here.
-        """
-        try:
-            text = self.save(os.devnull)  # save() writes and returns the text; the page needs only the text
-        except RuntimeError as refused:  # a test is running: its run is not kept yet
-            self.view.send({"type": "runs_json", "error": str(refused)})
-            return
-        self.view.send({"type": "runs_json", "text": text, "filename": "lrwidget-runs.json"})
-
-    @classmethod
-    def load(cls, path: PathLike) -> Self:
-        """A read-only widget showing the runs saved in ``path`` (by ``w.save`` or ``result.to_json``).
-
-        It has no learner: ``run()`` and the training calls refuse with a clear error, while the runs, the markers
-        and the handles work as in any widget (``w.lr`` and ``w.apply_to`` hand back the picked LRs).
-        """
-        document = read_runs(path)
-        if not document.runs:
-            raise RunFileError(f"{document.source} holds no runs")
-        _checked(document.runs)
-        shown = document.runs[-1 if document.selected is None else document.selected]
-        widget = cls(SavedRunsBackend(), start_lr=shown.start_lr, end_lr=shown.end_lr,  # type: ignore[call-arg]
-                     num_it=max(shown.num_it, 1), stop_div=bool(shown.settings.stop_div), autostart=False,
-                     preview=None, mode="background")
-        widget.view.read_only = True
-        kept = [widget._keep(run, _saved_planned_call(run, view), _saved_handles(run, view))
-                for run, view in zip(document.runs, document.views, strict=True)]
-        widget.view.hidden_runs = [k.id for k, view in zip(kept, document.views, strict=True) if view.get("hidden")]
-        widget._show(kept[-1 if document.selected is None else document.selected])
-        return widget
-
-    def to_svg(self, path: PathLike | None = None) -> str:
-        """The chart as a standalone SVG document (the selected run, its markers and handles); written to ``path``."""
-        shown = self.selected_run
-        caption = f"range test {self.view.status}" if shown is None else (
-            f"{shown.label} · range test {shown.stop_reason}")
-        return write_text(view_svg(self._picture_curve(), self.view, caption), path)
-
-
-def _checked(runs: list[Run]) -> list[Run]:
-    """``runs``, if each has a range a view can show (``0 < start_lr < end_lr``); else a ValueError naming it."""
-    for run in runs:
-        try:
-            check_lr_range(run.start_lr, run.end_lr)
-        except ValueError as error:
-            raise ValueError(f"run {run.label!r} cannot be shown: {error}") from None
-    return runs
+        return self._stream.curve() if kept is None or self.running else curve_of(kept.run.result)
 
 
 def _check_label(label: Any) -> str | None:
@@ -369,29 +371,6 @@ def _check_label(label: Any) -> str | None:
     if not isinstance(label, str) or not label.strip():
         raise ValueError(f"label must be a non-empty string, got {label!r}")
     return label
-
-
-def _planned_call(settings: RunSettings) -> str | None:
-    """The call a run's markers assume when nothing says otherwise: fine_tune for a frozen learner's run."""
-    return None if settings.frozen_groups is None else "fine_tune" if settings.frozen_groups else "fit_one_cycle"
-
-
-def _saved_planned_call(run: Run, view: dict[str, Any]) -> str | None:
-    planned = view.get("planned_call", _planned_call(run.settings))
-    return planned if planned in TRAINING_CALLS else None
-
-
-def _saved_handles(run: Run, view: dict[str, Any]) -> tuple[float | None, float | None] | None:
-    """The handles a file saved for ``run``, if they are handles of its range (else its default handles will do)."""
-    lo, hi = view.get("lr_lo"), view.get("lr_hi")
-    if not isinstance(hi, float) or not (lo is None or isinstance(lo, float)):
-        return None
-    inside = all(lr is None or run.start_lr <= lr <= run.end_lr for lr in (lo, hi))
-    return (lo, hi) if inside and (lo is None or lo <= hi) else None
-
-
-def _curve_of(result: RangeTestResult) -> Curve:
-    return Curve.of_result(result)  # the validation losses too, when the run has them
 
 
 def _run_state(kept: _Kept) -> dict[str, Any]:

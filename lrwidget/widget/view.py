@@ -31,6 +31,9 @@ Synced traits (Python → front end unless noted):
 - ``lr_lo``, ``lr_hi``: the handles (both ways; ``None`` until the first run ends).
 - ``runs``, ``run_curves``, ``hidden_runs`` (both ways), ``selected_run`` (both ways), ``read_only``: the kept runs,
   for an overlay with a legend; their contract is in :mod:`lrwidget.widget.runs`.
+- ``band``, ``pick_spread``: for a run of repeats (``w.run(repeats=n)``), the band of the repeats' smoothed losses
+  with the status line's sentence on how much their picks disagree, and each marker's spread of picks; ``{}``
+  otherwise. Their contract is in :mod:`lrwidget.widget.repeats`.
 
 The page owns only ``lr_lo``, ``lr_hi``, ``visible_markers``, ``hidden_runs`` and ``selected_run``
 (:data:`WRITABLE_FROM_VIEW`). Anything else it
@@ -110,6 +113,8 @@ class LRCurveView(anywidget.AnyWidget):
     hidden_runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
     selected_run = traitlets.Unicode("").tag(sync=True)
     read_only = traitlets.Bool(False).tag(sync=True)
+    band = traitlets.Dict().tag(sync=True)
+    pick_spread = traitlets.Dict().tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
