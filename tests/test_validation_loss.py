@@ -285,3 +285,14 @@ def test_a_kept_run_shown_again_keeps_its_validation_curve():
     assert [i for i, v in enumerate(w.view.curve["valid_losses"]) if v is not None] == [0, 4, 8]
     assert w.view.progress["valid_every"] == 4
     w.close()
+
+
+def test_repeats_keep_the_validation_curve_of_the_run_shown():
+    w = LRWidget(make_learner(), num_it=12, end_lr=1e-2, stop_div=False, preview=None, valid_every=4,
+                 autostart=False)
+    w.run(repeats=2)
+    w.wait()
+    assert len(w.repeats) == 2
+    assert [i for i, v in enumerate(w.view.curve["valid_losses"]) if v is not None] == [0, 4, 8]
+    assert all([i for i, v in enumerate(r.valid_losses) if not math.isnan(v)] == [0, 4, 8] for r in w.repeats)
+    w.close()
