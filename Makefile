@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   sets up and runs the main job: JupyterLab on the quickstart notebook
-#   make test   sets up and runs every test (Python, JS, and the browser tests in headless Chromium)
+#   make test   sets up and runs every test (Python, JS, the browser tests in headless Chromium, the torchvision lane)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -94,12 +94,13 @@ typecheck-js:
 test-python: setup browser js/node_modules/.package-lock.json
 	$(PY) -m pytest -q
 
-test: test-js test-python
+test: test-js test-python test-torchvision
 
 bench: setup
 	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/streaming.py
 	$(PY) benchmarks/amp_accumulation.py
+	$(PY) benchmarks/validation_cost.py --clock cpu --rounds 9
 	$(PY) benchmarks/browser_timing.py
 	# Suggestion quality: each method's pick trained against a 25-LR grid (6 min measured on a quiet 2-core machine, 10 under load; --quick < 1 min)
 	$(PY) benchmarks/suggestion_quality.py --json build/suggestion_quality.json

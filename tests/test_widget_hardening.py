@@ -157,6 +157,23 @@ def test_a_failure_after_the_test_ends_in_error_and_wait_reraises(monkeypatch):
     assert_unchanged(before, learn)
 
 
+def test_markers_that_fail_mid_run_stop_the_test_and_say_everything_was_restored(monkeypatch):
+    learn = slow_learner(0.005)
+    before = everything(learn)
+    w = LRWidget(learn, num_it=400, autostart=False, preview=None)
+
+    def broken_markers(curve):
+        raise RuntimeError("markers broke")
+
+    monkeypatch.setattr(w, "_markers", broken_markers)
+    w.run()
+    with pytest.raises(RuntimeError, match="markers broke"):
+        w.wait(timeout=30)
+    assert w.status == "error" and not w.running
+    assert w.error == "the range test was stopped and everything was restored, but RuntimeError: markers broke"
+    assert_unchanged(before, learn)
+
+
 def test_a_send_that_fails_cancels_the_test_and_ends_in_error(monkeypatch):
     learn = slow_learner(0.005)
     before = everything(learn)

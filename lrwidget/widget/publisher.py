@@ -98,17 +98,27 @@ class RunPublisher:
                 self._view.suggestions = markers
             self._view.progress = self._progress(count)
 
-    def end(self, result: RangeTestResult | None, exception: BaseException | None) -> None:
-        """Publishes how the run ended. Always leaves ``status`` at done, stopped or error."""
+    def end(self, result: RangeTestResult | None, exception: BaseException | None, *,
+            stopped_by: BaseException | None = None) -> None:
+        """Publishes how the run ended. Always leaves ``status`` at done, stopped or error.
+
+        ``exception``: what the training raised; ``stopped_by``: a failure of publishing during the run, which
+        stopped the test (the engine restored everything before this is called, either way).
+        """
         try:
             self._stream.flush()
             if exception is not None:
                 raise exception
+            if stopped_by is not None:
+                raise stopped_by
             assert result is not None
             self._publish_result(result)
         except BaseException as failure:  # shown in the view, re-raised by wait()
             self.exception = failure
-            after = "" if exception is not None else "the range test ended and everything was restored, but "
+            # A training error speaks for itself; after a publishing failure, say that the model is safe.
+            after = ("" if exception is not None else
+                     "the range test was stopped and everything was restored, but " if stopped_by is not None else
+                     "the range test ended and everything was restored, but ")
             message = f"{after}{type(failure).__name__}: {failure}"
             try:
                 with self._view.hold_sync():

@@ -127,7 +127,7 @@ class RangeTestRun(_Run):
             publishing_error = exception
             self.cancel.set()
             self._trained.wait()
-        self._publisher.end(self.result, self._training_error or publishing_error)
+        self._publisher.end(self.result, self._training_error, stopped_by=publishing_error)
 
 
 class ForegroundRun(_Run):
