@@ -9,26 +9,24 @@ editable (the notebook driver checks ``sys.executable`` in the kernel).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from .server_process import ServerProcess
+
 #: The announcements plugin fetches news and shows a toast that covers the page; it has nothing to test.
 DISABLED_EXTENSIONS = {"@jupyterlab/apputils-extension:announcements": True}
 DARK_THEME = "JupyterLab Dark"
 LIGHT_THEME = "JupyterLab Light"
-START_TIMEOUT_S = 60.0
 
 
 def free_port() -> int:
@@ -44,7 +42,7 @@ def venv_jupyter_path() -> Path:
 
 
 @dataclass
-class JupyterServer:
+class JupyterServer(ServerProcess):
     """One ``jupyter lab`` or ``jupyter notebook`` process in its own directories under ``base_dir``.
 
     Args:
@@ -133,49 +131,17 @@ class JupyterServer:
         ]
 
     # ----- life cycle ------------------------------------------------------------------------------------------
-    def start(self, timeout_s: float = START_TIMEOUT_S) -> JupyterServer:
-        """Starts the server and returns once ``/api/status`` answers; raises with the log tail if it does not."""
+    @property
+    def name(self) -> str:
+        return f"jupyter {self.app}"
+
+    def prepare(self) -> Path:
         self.write_config()
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            self.command(), cwd=self.root_dir, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so teardown can end it and nothing else
-        )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter {self.app} exited with {self.process.returncode}:\n{self.log_tail()}")
-            if self.ready():
-                return self
-            time.sleep(0.25)
-        self.stop()
-        raise TimeoutError(f"jupyter {self.app} did not answer within {timeout_s:.0f} s:\n{self.log_tail()}")
+        return self.root_dir
 
     def ready(self) -> bool:
         """Whether the server answers requests yet."""
         return self.api_get("/api/status") is not None
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        """Terminates the server's process group and waits; SIGKILL if it is still there after ``timeout_s``.
-
-        On SIGTERM the server shuts its kernels down before it exits (a kernel outliving a killed server notices
-        its parent is gone and exits too). The ``/api/shutdown`` endpoint is not used: with a page still
-        connected it can take 15 s or more to return.
-        """
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        self._signal_group(signal.SIGTERM)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self._signal_group(signal.SIGKILL)
-            process.wait(timeout_s)
-
-    def _signal_group(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signum)
 
     # ----- REST ------------------------------------------------------------------------------------------------
     def api_get(self, path: str, timeout_s: float = 5.0) -> dict | list | None:
@@ -185,15 +151,3 @@ class JupyterServer:
                 return json.loads(response.read() or b"{}")
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return None
-
-    def log_tail(self, n_chars: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n_chars:]
-        except OSError:
-            return "(no log)"
-
-    def __enter__(self) -> JupyterServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

@@ -7,12 +7,9 @@ lrwidget. Each page that opens the app starts a session of its own: the app runs
 """
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -22,8 +19,8 @@ import pytest
 
 from .browser import running_in_ci
 from .jupyter_server import free_port
+from .server_process import ServerProcess
 
-START_TIMEOUT_S = 60.0
 THEMES = ("light", "dark", "system")
 
 
@@ -39,7 +36,7 @@ def require_marimo() -> None:
 
 
 @dataclass
-class MarimoServer:
+class MarimoServer(ServerProcess):
     """One ``marimo run <app>`` process, its files under ``base_dir``.
 
     Args:
@@ -80,26 +77,18 @@ class MarimoServer:
         return [sys.executable, "-m", "marimo", "run", str(self.app), "--headless", "--host", "127.0.0.1",
                 "--port", str(self.port), "--no-token", "--no-sandbox", "--", *self.app_args]
 
-    def start(self, timeout_s: float = START_TIMEOUT_S) -> MarimoServer:
-        """Starts the server and returns once ``/health`` answers; raises with the log tail if it does not."""
+    @property
+    def name(self) -> str:
+        return "marimo run"
+
+    def prepare(self) -> Path:
         (self.config_home / "marimo").mkdir(parents=True, exist_ok=True)
         self.home.mkdir(parents=True, exist_ok=True)
         (self.config_home / "marimo" / "marimo.toml").write_text(f'[display]\ntheme = "{self.theme}"\n')
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            self.command(), cwd=self.base_dir, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so teardown ends it and nothing else
-        )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"marimo run exited with {self.process.returncode}:\n{self.log_tail()}")
-            if self.answers("/health"):
-                return self
-            time.sleep(0.25)
-        self.stop()
-        raise TimeoutError(f"marimo run did not answer within {timeout_s:.0f} s:\n{self.log_tail()}")
+        return self.base_dir
+
+    def ready(self) -> bool:
+        return self.answers("/health")
 
     def answers(self, path: str, timeout_s: float = 5.0) -> bool:
         try:
@@ -107,32 +96,3 @@ class MarimoServer:
                 return bool(response.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        """Terminates the server's process group; SIGKILL if it is still there after ``timeout_s``."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        self._signal_group(signal.SIGTERM)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self._signal_group(signal.SIGKILL)
-            process.wait(timeout_s)
-
-    def _signal_group(self, signum: int) -> None:
-        assert self.process is not None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signum)
-
-    def log_tail(self, n_chars: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n_chars:]
-        except OSError:
-            return "(no log)"
-
-    def __enter__(self) -> MarimoServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

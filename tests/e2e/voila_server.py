@@ -12,7 +12,7 @@ import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 import pytest
 
@@ -72,7 +72,7 @@ class VoilaServer(JupyterServer):
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
 
-    def start(self, timeout_s: float = 60.0) -> JupyterServer:
+    def start(self, timeout_s: float = 60.0) -> Self:
         require_voila()
         return super().start(timeout_s)
 
