@@ -67,8 +67,9 @@ def verify_lrs(learn: Any, call: TrainingCall, lrs: Sequence[float], *, cancel: 
 
     Examples:
         >>> from lrwidget.train.verify import trial_lrs, best_trial
-        >>> trials = verify_lrs(learn, TrainingCall("fit_one_cycle", 3, {"lr_max": 1e-3}), trial_lrs(1e-3))  # doctest: +SKIP
-        >>> best_trial(trials).lr                                                                           # doctest: +SKIP
+        >>> call = TrainingCall("fit_one_cycle", 3, {"lr_max": 1e-3})
+        >>> trials = verify_lrs(learn, call, trial_lrs(1e-3))     # doctest: +SKIP
+        >>> best_trial(trials).lr                                 # doctest: +SKIP
         0.003
     """
     lrs = check_trial_lrs(lrs)

@@ -25,8 +25,8 @@ from lrwidget.widget.run import ForegroundRun, RangeTestRun
 from lrwidget.widget.runs import KeptRuns
 from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve
-from lrwidget.widget.verifying import Verifying, VerifyRun
 from lrwidget.widget.validation_keywords import recorded_validation, validation_keywords
+from lrwidget.widget.verifying import Verifying, VerifyRun
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate, group_axis_state
 
 # Each publisher tick sends at most two messages (the new points, then markers + progress in one state update).

@@ -69,7 +69,8 @@ class VerifyRun:
         self._done = threading.Event()
         self._training = threading.Thread(target=self._train, name="lrwidget-verify", daemon=True)
         self._publishing = threading.Thread(target=self._publish_loop, name="lrwidget-verify-publisher", daemon=True)
-        self._lease = lease(self._training)
+        self._lease_for = lease
+        self._lease: Any = None
 
     @property
     def alive(self) -> bool:
@@ -78,6 +79,7 @@ class VerifyRun:
 
     def start(self) -> None:
         """Leases the model (a ModelBusyError if it is in use), then starts training and publishing."""
+        self._lease = self._lease_for(self._training)
         self._lease.__enter__()
         try:
             self._publish("running", [], "")
@@ -89,8 +91,8 @@ class VerifyRun:
 
     def join(self, timeout: float | None = None) -> bool:
         """Waits for the final state; returns whether the verification has ended."""
-        if threading.current_thread() in (self._training, self._publishing):
-            return self._done.is_set()
+        if threading.current_thread() in (self._training, self._publishing) or self._publishing.ident is None:
+            return self._done.is_set()  # its own thread cannot wait for itself; a foreground run has no threads
         self._publishing.join(timeout)
         return not self._publishing.is_alive()
 
@@ -133,15 +135,15 @@ class VerifyRun:
         except BaseException as error:
             self.exception = error
         state = "error" if self.exception is not None else "stopped" if self.cancel.is_set() else "done"
-        error = "" if self.exception is None else f"{type(self.exception).__name__}: {self.exception}"
+        message = "" if self.exception is None else f"{type(self.exception).__name__}: {self.exception}"
         try:
-            self._publish(state, trials, error)
+            self._publish(state, trials, message)
         except BaseException as failure:
             self.exception = self.exception or failure
 
     def run_here(self) -> None:
         """The foreground way: trains in the calling thread, publishing after each trial; an interrupt stops it."""
-        with self._lease:
+        with self._lease_for(threading.current_thread()):
             self._publish("running", [], "")
 
             def add_and_publish(trial: Trial) -> None:

@@ -115,7 +115,7 @@ class LRCurveView(anywidget.AnyWidget):
     read_only = traitlets.Bool(False).tag(sync=True)
     band = traitlets.Dict().tag(sync=True)
     pick_spread = traitlets.Dict().tag(sync=True)
-    #: w.verify()'s state: {"state", "trials": [{lr, valid_loss, status}], "summary", "cost"} (lrwidget.widget.verifying)
+    #: w.verify()'s state: {"state", "trials": [{lr, valid_loss, status}], "summary", "cost"} (widget/verifying.py)
     verify = traitlets.Dict().tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
