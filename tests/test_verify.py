@@ -110,6 +110,27 @@ def test_a_stop_ends_the_call_between_trials_and_restores():
     trials = verify_lrs(learn, FIT, [0.01, 0.03, 0.1], cancel=cancel, on_trial=lambda _trial: cancel.set())
     assert [trial.lr for trial in trials] == [0.01]
     assert same(everything(learn), before)
+    assert not learn.model._forward_pre_hooks  # the stop hook is gone
+
+
+def test_a_stop_within_a_trial_ends_it_at_the_next_step_and_drops_it():
+    learn = trained_and_frozen()
+    loss_func, cancel, second, steps_after = learn.loss_func, threading.Event(), threading.Event(), []
+
+    def stopping_loss(prediction, target):
+        if cancel.is_set():
+            steps_after.append(1)
+        if second.is_set():
+            cancel.set()  # the second trial's first step asks to stop
+        return loss_func(prediction, target)
+
+    learn.loss_func = stopping_loss
+    before = everything(learn)
+    trials = verify_lrs(learn, FINE_TUNE, [0.01, 0.03, 0.1], cancel=cancel, on_trial=lambda _trial: second.set())
+    assert [trial.lr for trial in trials] == [0.01]
+    assert steps_after == []  # not one more loss after the Stop (a fine_tune trial has 12 steps)
+    assert same(everything(learn), before)
+    assert not learn.model._forward_pre_hooks
 
 
 def test_an_exception_in_a_trial_is_raised_after_everything_is_restored():
@@ -216,7 +237,7 @@ def test_verify_trains_the_planned_call_and_moves_hi_to_the_best_trial(monkeypat
     w.close()
 
 
-def test_stop_during_verify_ends_between_trials_restores_and_publishes_the_finished_ones():
+def test_stop_during_verify_cuts_the_trial_short_restores_and_leaves_the_handles():
     learn = shuffled_learner()
     w = finished_widget(learn)
     before = everything(learn)
@@ -231,9 +252,32 @@ def test_stop_during_verify_ends_between_trials_restores_and_publishes_the_finis
     w.verify()
     trials = w.wait_verify(60)
     learn.loss_func = loss_func
-    assert len(trials) == 1 and w.view.verify["state"] == "stopped" and len(w.view.verify["trials"]) == 1
-    assert w.view.verify["summary"].startswith("verify stopped: 1/3 trials")
-    assert (w.lr_lo, w.lr_hi) != handles and w.lr_hi == trials[0].lr
+    assert trials == [] and w.view.verify["state"] == "stopped" and w.view.verify["trials"] == []
+    assert w.view.verify["summary"] == "verify stopped: 0/3 trials · cost 3 trainings"
+    assert (w.lr_lo, w.lr_hi) == handles
+    assert same(everything(learn), before)
+    w.close()
+
+
+def test_stop_after_a_trial_keeps_and_draws_the_finished_one_and_moves_hi_there(monkeypatch):
+    learn = shuffled_learner()
+    w = finished_widget(learn)
+    before = everything(learn)
+    made = counted_calls(monkeypatch)
+    counting_make = plan_module.TrainingCall.make
+
+    def stop_at_the_second(self, learn):
+        if len(made) == 1:
+            w.stop()  # the second trial is asked to stop before its first step
+        return counting_make(self, learn)
+
+    monkeypatch.setattr(plan_module.TrainingCall, "make", stop_at_the_second)
+    w.verify()
+    trials = w.wait_verify(60)
+    assert len(trials) == 1 and w.view.verify["state"] == "stopped"
+    assert len(w.view.verify["trials"]) == 1  # one entry per finished trial
+    assert w.view.verify["summary"].startswith("verify stopped: 1/3 trials · best ")
+    assert w.lr_hi == best_trial(trials).lr
     assert same(everything(learn), before)
     w.close()
 

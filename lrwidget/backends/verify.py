@@ -7,7 +7,9 @@ trial starts from the same state, the trials cannot depend on their order, and a
 exception) the learner is exactly as before the call. Each trial costs one planned training (plus one pass over the
 validation set): the cost of a call is ``len(lrs)`` trainings, at most :data:`~lrwidget.train.verify.MAX_TRIALS`.
 
-A Stop (``cancel``) is honoured between trials: the training calls have no hook to stop within one.
+A Stop (``cancel``) ends the call within one training step: neither training loop has a cancel hook, so a forward
+pre-hook on the model (removed afterwards) raises a private exception at the next forward once ``cancel`` is set; the
+trial cut short is dropped, everything is restored, and the trials that finished are returned.
 
 Layer: backends (it drives an lrwidget.Learner or a fastai Learner through their backends).
 """
@@ -61,9 +63,9 @@ def verify_lrs(learn: Any, call: TrainingCall, lrs: Sequence[float], *, cancel: 
     one snapshot, and returns each trial's final validation loss. Cost: ``len(lrs)`` planned trainings (1 to 4).
 
     ``learn`` is an lrwidget.Learner, a fastai Learner or their backend. ``on_trial`` sees each trial as it ends
-    (from the calling thread); ``cancel`` stops the call before the next trial. The model is leased for the whole
-    call (others get :class:`~lrwidget.engine.busy.ModelBusyError`), and everything is restored afterwards, also
-    after an exception, which is re-raised.
+    (from the calling thread); ``cancel`` stops the call at the model's next forward, dropping the trial cut short.
+    The model is leased for the whole call (others get :class:`~lrwidget.engine.busy.ModelBusyError`), and
+    everything is restored afterwards, also after an exception, which is re-raised.
 
     Examples:
         >>> from lrwidget.train.verify import trial_lrs, best_trial
@@ -78,6 +80,7 @@ def verify_lrs(learn: Any, call: TrainingCall, lrs: Sequence[float], *, cancel: 
     trials: list[Trial] = []
     with busy.exclusive_use(kit.model, "verify_lrs()"):
         restore = kit.snapshot()
+        stopping = None if cancel is None else kit.model.register_forward_pre_hook(_stop_when_set(cancel))
         try:
             for lr, trial_call in zip(lrs, calls, strict=True):
                 if cancel is not None and cancel.is_set():
@@ -85,6 +88,8 @@ def verify_lrs(learn: Any, call: TrainingCall, lrs: Sequence[float], *, cancel: 
                 try:
                     kit.train(trial_call)
                     loss = float(kit.valid_loss())
+                except _TrialStopped:
+                    break  # restored by the finally just below
                 finally:
                     restore()
                 trial = Trial(lr, loss, "done" if math.isfinite(loss) else "diverged")
@@ -92,8 +97,22 @@ def verify_lrs(learn: Any, call: TrainingCall, lrs: Sequence[float], *, cancel: 
                 if on_trial is not None:
                     on_trial(trial)
         finally:
+            if stopping is not None:
+                stopping.remove()
             restore()  # again: on_trial may have raised after a restore, and a restore is idempotent
     return trials
+
+
+class _TrialStopped(Exception):
+    """Raised inside a trial's forward once a Stop was asked for; never leaves :func:`verify_lrs`."""
+
+
+def _stop_when_set(cancel: threading.Event) -> Callable[[Any, Any], None]:
+    def stop_here(_module: Any, _inputs: Any) -> None:
+        if cancel.is_set():
+            raise _TrialStopped
+
+    return stop_here
 
 
 def _learner_kit(backend: LearnerBackend) -> TrialKit:

@@ -11,9 +11,9 @@ snapshot, and the learner is left exactly as before, also after a Stop or an err
 Threading (DESIGN.md: one writer): the training thread only appends finished trials to a locked list. A publisher
 thread alone writes the view's ``verify`` trait (``{"state", "trials": [{lr, valid_loss, status}], "summary",
 "cost"}``), a few times a second when there is news, and at the end moves the handles and writes the final state.
-A Stop (``w.stop()`` or the page's button) takes effect between trials: the training calls have no hook to stop
-within one. In foreground mode (hosts that never show a thread's updates) the calling cell trains and publishes
-after each trial; the host's interrupt stops it.
+A Stop (``w.stop()`` or the page's button) takes effect at the next training step (the trial cut short is
+dropped; see :func:`~lrwidget.backends.verify.verify_lrs`). In foreground mode (hosts that never show a thread's
+updates) the calling cell trains and publishes after each trial; the host's interrupt stops it.
 """
 from __future__ import annotations
 
@@ -199,8 +199,9 @@ class Verifying:
         each. Every trial starts from the same snapshot, and the model, optimizer, freezing, loaders' and global RNGs
         are put back exactly as before, also after a Stop or an error. Each trial's final validation loss is drawn at
         its LR as it finishes; the status line says ``verify: 2/3 trials · best 3.1e-3 (valid 0.412) · cost 3
-        trainings``. At the end hi moves to the best trial's LR and lo keeps its ratio. ``w.stop()`` stops between
-        trials; ``w.wait_verify()`` waits and returns the trials (``w.trials``).
+        trainings``. At the end hi moves to the best trial's LR and lo keeps its ratio. ``w.stop()`` stops at the
+        next training step (the finished trials still count); ``w.wait_verify()`` waits and returns the trials
+        (``w.trials``).
 
         Raises, before anything trains: RuntimeError while a range test or verification runs, or without a preview
         (no planned call); ValueError without validation data (naming what is missing) or for bad ``lrs``;
