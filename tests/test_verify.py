@@ -196,6 +196,10 @@ def test_fastai_trials_start_from_one_snapshot_and_restore(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(weights, learn.model.parameters(), strict=True))
     assert (learn.opt is opt, learn.opt.frozen_idx, torch.equal(torch.get_rng_state(), rng)) == (True, frozen, True)
     assert isinstance(learn, fastai_basics.Learner)
+    fresh = fastai_learner(tmp_path)  # no optimizer yet: fit makes one, and the trial's is dropped again
+    recorder = dict(vars(fresh.recorder))
+    verify_lrs(fresh, FIT, [0.01])
+    assert fresh.opt is None and vars(fresh.recorder) == recorder
     learn.dls.loaders = learn.dls.loaders[:1]
     with pytest.raises(NoValidationDataError, match=r"learn\.dls"):
         verify_lrs(learn, FIT, [0.01])
