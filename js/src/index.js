@@ -17,6 +17,7 @@ import {
 } from "./store.js";
 import { watchTheme } from "./theme.js";
 import { createValidation, validationStatus } from "./validation.js";
+import { createVerify, verifyStatus } from "./verify.js";
 import { decodePoints } from "./wire.js";
 
 /**
@@ -67,6 +68,7 @@ function render({ model, el }) {
   tooltip.hidden = true;
   root.append(controls.legend);
   const validation = createValidation(chart.validLayer, root);
+  const verify = createVerify(chart.svg);
   validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
@@ -146,6 +148,7 @@ function render({ model, el }) {
     chart.draw(layout, data, emptyMessage());
     runs.draw(layout, data, view);
     validation.draw(layout, data, data === live, model.get("progress"));
+    verify.draw(layout, model.get("verify"));
     const entries = markerList();
     const shown = visible();
     const specs = markerSpecs(entries, suggestions(), shown, data);
@@ -156,7 +159,8 @@ function render({ model, el }) {
     controls.update({
       status: status(),
       statusLine: withRepeats(formatStatusLine(status(), isRecord(progress) ? progress : {}, data.lrs.length),
-        status(), progress, model.get("band")) + (status() === "idle" ? "" : validationStatus(progress)),
+        status(), progress, model.get("band")) + (status() === "idle" ? "" : validationStatus(progress))
+        + verifyStatus(model.get("verify")),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -284,7 +288,7 @@ function render({ model, el }) {
       schedule(true);
     }],
     ...["error", "notice", "progress", "start_lr", "end_lr", "num_it", "suggestions", "visible_markers", "marker_registry",
-      "group_lr_ratios", "group_labels", "band", "pick_spread", ...RUN_TRAITS]
+      "group_lr_ratios", "group_labels", "band", "pick_spread", "verify", ...RUN_TRAITS]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(true)])),
     ...["lr_lo", "lr_hi"]
       .map((name) => /** @type {[string, Listener]} */ ([`change:${name}`, () => schedule(false)])),
@@ -326,6 +330,7 @@ function render({ model, el }) {
     repeatBand.destroy();
     controls.destroy();
     validation.destroy();
+    verify.destroy();
     theme.dispose();
     root.remove();
   };

@@ -2268,6 +2268,81 @@ function createValidation(layer, root) {
   };
 }
 
+// src/verify.js
+var ROWS = [26, 14];
+var POINT_DY = 34;
+function verifyTrials(verify) {
+  if (!isRecord(verify) || !Array.isArray(verify.trials)) return [];
+  const trials = [];
+  for (const trial of verify.trials) {
+    if (!isRecord(trial) || typeof trial.lr !== "number" || !(trial.lr > 0) || !Number.isFinite(trial.lr)) continue;
+    const loss = typeof trial.valid_loss === "number" && Number.isFinite(trial.valid_loss) ? trial.valid_loss : null;
+    trials.push({ lr: trial.lr, valid_loss: loss, status: loss === null ? "diverged" : String(trial.status ?? "done") });
+  }
+  return trials.sort((a, b) => a.lr - b.lr);
+}
+function bestTrial(trials) {
+  let best = -1;
+  trials.forEach((trial, i) => {
+    if (trial.status !== "done" || trial.valid_loss === null) return;
+    const bestLoss = best < 0 ? Infinity : (
+      /** @type {number} */
+      trials[best].valid_loss
+    );
+    if (trial.valid_loss < bestLoss) best = i;
+  });
+  return best;
+}
+function verifyStatus(verify) {
+  return isRecord(verify) && typeof verify.summary === "string" && verify.summary ? ` \xB7 ${verify.summary}` : "";
+}
+function createVerify(svg) {
+  const layer = svgElement("g", { class: "lrw-verify-layer", "data-lrw-verify": "", "pointer-events": "none" }, svg);
+  let drawnKey = "";
+  return {
+    /**
+     * @param {Layout} layout
+     * @param {unknown} verify the `verify` trait
+     */
+    draw(layout, verify) {
+      const trials = verifyTrials(verify);
+      const state = isRecord(verify) ? String(verify.state ?? "") : "";
+      const key = JSON.stringify([trials, state, layout.width, ...layout.x.domain]);
+      if (key === drawnKey) return;
+      drawnKey = key;
+      layer.replaceChildren();
+      const best = bestTrial(trials);
+      trials.forEach((trial, i) => {
+        const x = layout.x.toPx(trial.lr);
+        if (!(x >= layout.left - 0.5 && x <= layout.right + 0.5)) return;
+        const isBest = i === best;
+        const y = layout.top + POINT_DY;
+        const group = svgElement("g", {
+          class: `lrw-verify-trial${isBest ? " lrw-verify-best" : ""}${trial.valid_loss === null ? " lrw-verify-diverged" : ""}`,
+          "data-lrw-verify-trial": String(i),
+          "data-lr": trial.lr
+        }, layer);
+        svgElement("line", { class: "lrw-verify-guide", x1: x, x2: x, y1: y + 5, y2: layout.bottom }, group);
+        const d = trial.valid_loss === null ? `M${x - 4} ${y - 4}L${x + 4} ${y + 4}M${x - 4} ${y + 4}L${x + 4} ${y - 4}` : `M${x} ${y - 5}L${x + 5} ${y}L${x} ${y + 5}L${x - 5} ${y}Z`;
+        svgElement("path", { class: "lrw-verify-point", d }, group);
+        const label = svgElement("text", {
+          class: "lrw-verify-label",
+          x,
+          y: layout.top + ROWS[i % 2],
+          "text-anchor": "middle"
+        }, group);
+        const loss = trial.valid_loss === null ? "diverged" : formatLoss(trial.valid_loss);
+        setText(label, isBest && state !== "running" ? `best ${loss}` : loss);
+        const title = svgElement("title", {}, group);
+        setText(title, `verify trial at lr ${trial.lr.toPrecision(3)}: final validation loss ${loss}`);
+      });
+    },
+    destroy() {
+      layer.remove();
+    }
+  };
+}
+
 // src/wire.js
 var LR_BYTES = 8;
 var LOSS_BYTES = 4;
@@ -2348,6 +2423,7 @@ function render({ model, el }) {
   tooltip.hidden = true;
   root.append(controls.legend);
   const validation = createValidation(chart.validLayer, root);
+  const verify = createVerify(chart.svg);
   validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
@@ -2412,6 +2488,7 @@ function render({ model, el }) {
     chart.draw(layout, data, emptyMessage());
     runs.draw(layout, data, view);
     validation.draw(layout, data, data === live, model.get("progress"));
+    verify.draw(layout, model.get("verify"));
     const entries = markerList();
     const shown = visible();
     const specs = markerSpecs(entries, suggestions(), shown, data);
@@ -2426,7 +2503,7 @@ function render({ model, el }) {
         status(),
         progress,
         model.get("band")
-      ) + (status() === "idle" ? "" : validationStatus(progress)),
+      ) + (status() === "idle" ? "" : validationStatus(progress)) + verifyStatus(model.get("verify")),
       error: String(model.get("error") ?? ""),
       notice: String(model.get("notice") ?? ""),
       markers: entries,
@@ -2544,6 +2621,7 @@ function render({ model, el }) {
       "group_labels",
       "band",
       "pick_spread",
+      "verify",
       ...RUN_TRAITS
     ].map((name) => (
       /** @type {[string, Listener]} */
@@ -2586,6 +2664,7 @@ function render({ model, el }) {
     repeatBand.destroy();
     controls.destroy();
     validation.destroy();
+    verify.destroy();
     theme.dispose();
     root.remove();
   };

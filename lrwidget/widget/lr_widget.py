@@ -26,6 +26,7 @@ from lrwidget.widget.runs import KeptRuns
 from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve
 from lrwidget.widget.validation_keywords import recorded_validation, validation_keywords
+from lrwidget.widget.verifying import Verifying, VerifyRun
 from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate, group_axis_state
 
 # Each publisher tick sends at most two messages (the new points, then markers + progress in one state update).
@@ -41,7 +42,7 @@ class RangeTestSettings(TypedDict):
     stop_div: bool
 
 
-class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.VBox):
+class LRWidget(KeptRuns, HandOff, PreviewControls, Verifying, NotebookDisplay, ipywidgets.VBox):
     """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
 
     ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
@@ -105,6 +106,7 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
     ) -> None:
         # Run state first: if a check below raises, ipywidgets' __del__ still calls close(), which must work.
         self._run: RangeTestRun | ForegroundRun | None = None
+        self._verify_run: VerifyRun | None = None  # w.verify(): see lrwidget.widget.verifying
         self._start_lock = threading.Lock()
         check_num_it(num_it)
         if not isinstance(stop_div, bool):
@@ -315,6 +317,7 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
 
     def _request_stop(self) -> None:
         # The view's Stop button: cancel and return at once, never block the kernel on the step in flight.
+        self._stop_verify()
         if self._run is not None:
             self._run.cancel.set()
 
@@ -337,6 +340,7 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, NotebookDisplay, ipywidgets.V
 
     def close(self) -> None:
         """Stops a running test, waits until the model is restored, then closes every widget this one made."""
+        self._stop_verify(wait=True)
         if self._run is not None:
             self._run.cancel.set()
             if not self._run.on_own_thread:

@@ -115,6 +115,8 @@ class LRCurveView(anywidget.AnyWidget):
     read_only = traitlets.Bool(False).tag(sync=True)
     band = traitlets.Dict().tag(sync=True)
     pick_spread = traitlets.Dict().tag(sync=True)
+    #: w.verify()'s state: {"state", "trials": [{lr, valid_loss, status}], "summary", "cost"} (widget/verifying.py)
+    verify = traitlets.Dict().tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

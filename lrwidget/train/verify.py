@@ -1,0 +1,96 @@
+"""A verified pick, the pure part: the trials' learning rates, the planned call at each of them, and their results.
+
+Verifying trains the planned call (``fit_one_cycle`` or ``fine_tune`` with its epochs) at a few learning rates
+around the pick and keeps the one with the lowest final validation loss. Each trial costs one planned training, so
+the cost of a verification is its number of trials, as a multiple of one training; it may spend at most
+:data:`MAX_TRIALS`. The default tries the pick × {1/3, 1, 3}: 3 trainings.
+
+How a trial runs on a learner (the snapshot, the restore, the validation loss) is the backends' business:
+:func:`lrwidget.backends.verify.verify_lrs`.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lrwidget.train.plan import TrainingCall
+
+#: At most this many planned trainings per verification (the cost budget of issue 15).
+MAX_TRIALS = 4
+#: The default trials: the pick divided and multiplied by 3 (half a decade each way), and the pick itself.
+DEFAULT_FACTORS: tuple[float, ...] = (1 / 3, 1.0, 3.0)
+
+TrialStatus = Literal["done", "diverged"]
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One planned training at ``lr`` (the last layer group's LR, the hi handle) and its final validation loss.
+
+    ``status`` is ``"done"``, or ``"diverged"`` when the validation loss is NaN or infinite.
+    """
+
+    lr: float
+    valid_loss: float
+    status: TrialStatus = "done"
+
+    def as_json(self) -> dict[str, Any]:
+        """The trial as the view draws it (a non-finite loss as None)."""
+        loss = self.valid_loss if math.isfinite(self.valid_loss) else None
+        return {"lr": self.lr, "valid_loss": loss, "status": self.status}
+
+
+def trial_lrs(pick: float, factors: Sequence[float] = DEFAULT_FACTORS) -> list[float]:
+    """The trials' LRs: ``pick × factor`` for each factor, in order; a ValueError for a bad pick or budget."""
+    if isinstance(pick, bool) or not isinstance(pick, (int, float)) or not math.isfinite(pick) or pick <= 0:
+        raise ValueError(f"the pick to verify must be a finite learning rate > 0, got {pick!r}")
+    return check_trial_lrs([pick * factor for factor in factors])
+
+
+def check_trial_lrs(lrs: Sequence[float]) -> list[float]:
+    """``lrs`` as floats if there are 1 to :data:`MAX_TRIALS` of them, each finite and > 0; else a ValueError."""
+    lrs = list(lrs)
+    if not 1 <= len(lrs) <= MAX_TRIALS:
+        raise ValueError(f"a verification trains 1 to {MAX_TRIALS} trials (each costs one planned training), "
+                         f"got {len(lrs)}")
+    bad = [lr for lr in lrs if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)
+           or lr <= 0]
+    if bad:
+        raise ValueError(f"every trial's LR must be a finite learning rate > 0, got {bad}")
+    return [float(lr) for lr in lrs]
+
+
+def call_at(call: TrainingCall, lr: float) -> TrainingCall:
+    """``call`` with its last layer group's LR set to ``lr``, the other groups' kept at the same ratios to it.
+
+    fine_tune: ``base_lr=lr`` (its ``lr_mult`` is the ratio). fit_one_cycle: ``lr_max`` scaled, whether a float,
+    a ``slice(lo, hi)`` or one LR per group; without ``lr_max`` the call would train at the learner's default.
+    """
+    kwargs = dict(call.kwargs)
+    if call.name == "fine_tune":
+        kwargs["base_lr"] = lr
+        return TrainingCall(call.name, call.epochs, kwargs)
+    lr_max = kwargs.get("lr_max")
+    if lr_max is None:
+        raise ValueError("the fit_one_cycle call to verify has no lr_max: it would train at the learner's default "
+                         "LR whatever the trial")
+    if isinstance(lr_max, slice):
+        start = None if lr_max.start is None else lr_max.start * lr / lr_max.stop
+        kwargs["lr_max"] = slice(start, lr)
+    elif isinstance(lr_max, (list, tuple)):
+        kwargs["lr_max"] = [value * lr / lr_max[-1] for value in lr_max]
+    else:
+        kwargs["lr_max"] = lr
+    return TrainingCall(call.name, call.epochs, kwargs)
+
+
+def best_trial(trials: Sequence[Trial]) -> Trial | None:
+    """The finished trial with the lowest finite validation loss (the first of equals), or None if there is none."""
+    finite = [trial for trial in trials if trial.status == "done" and math.isfinite(trial.valid_loss)]
+    return min(finite, key=lambda trial: trial.valid_loss) if finite else None
+
+
+__all__ = ["DEFAULT_FACTORS", "MAX_TRIALS", "Trial", "TrialStatus", "best_trial", "call_at", "check_trial_lrs",
+           "trial_lrs"]
