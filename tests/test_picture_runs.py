@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from lrwidget import LRWidget
-from lrwidget.widget.picture.palette import run_color, run_palette, valid_color
 from lrwidget.widget.picture.layers import ACCENT
+from lrwidget.widget.picture.palette import run_color, run_palette, valid_color
 from lrwidget.widget.static_picture import state_svg
 
 from .picture_fixture import FIXTURE, picture_widget, synthetic, view_state
+from .test_static_picture import shell  # noqa: F401 (a fixture)
 from .test_widget import make_learner
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -137,3 +138,32 @@ def test_the_run_colours_are_the_views_own():
     assert run_palette() == tuple(re.findall(r"--lrw-run-\d+:\s*(#[0-9a-f]{6})", light))
     assert len(run_palette()) == 8 and run_color(8) == run_color(0)
     assert f"--lrw-valid: {valid_color()}" in (JS_SRC / "validation.css").read_text(encoding="utf-8")
+
+
+def test_a_displayed_widgets_picture_shows_both_runs_after_the_second_ends(shell):  # noqa: F811 (the fixture)
+    from IPython.display import display
+
+    learn = make_learner()
+    learn.freeze()
+    w = LRWidget(learn, num_it=30, preview=None)
+    try:
+        w.wait(timeout=60)
+        display(w)
+        learn.unfreeze()
+        w.run()
+        w.wait(timeout=60)
+        # The update sent when the run ended (the kept run is selected before the status leaves "running").
+        last = shell.display_pub.outputs[-1]
+        assert last["update"]
+        assert drawn(last["data"]["image/svg+xml"])["legend"] == ["frozen", "unfrozen"]
+        assert drawn(last["data"]["image/svg+xml"])["run_paths"] == ["run-1", "run-2"]
+    finally:
+        w.close()
+
+
+def test_while_a_test_runs_the_live_curve_is_drawn_over_every_visible_kept_run(four_runs):
+    state = {**view_state(four_runs), "status": "running", "selected_run": "", "curve": {}}
+    svg = state_svg(state)
+    assert drawn(svg)["run_paths"] == ["run-1", "run-2", "run-3"]  # every visible kept run is overlaid
+    assert drawn(svg)["legend"] == ["frozen", "unfrozen", "again", "running"]
+    assert not drawn(svg)["band"], "the band belongs to the run shown before"

@@ -39,7 +39,7 @@ from lrwidget.widget.picture.axes import (
 from lrwidget.widget.picture.layers import ACCENT, MAX_DOTS, MAX_LINE_POINTS
 from lrwidget.widget.picture.legend import LegendEntry, legend
 from lrwidget.widget.picture.palette import run_color, valid_color
-from lrwidget.widget.picture.runs import MainRun, OverlaidRun, drawn_runs, floats
+from lrwidget.widget.picture.runs import MainRun, OverlaidRun, drawn_runs, floats, is_live
 from lrwidget.widget.reopened_picture import reopened_bundle
 from lrwidget.widget.stream import Curve
 from lrwidget.widget.view import LRCurveView
@@ -194,7 +194,7 @@ def state_svg(state: Mapping[str, Any], caption: str = "", curve: Curve | None =
         curve = Curve(np.asarray(lrs), np.asarray(floats(saved.get("losses"))),
                       np.asarray(floats(saved.get("raw_losses"))), np.asarray(valid) if valid else None)
     runs, main = drawn_runs(state)
-    running = state.get("status") == "running"
+    running = is_live(state)
     progress = state.get("progress") or {}
     every = progress.get("valid_every") if isinstance(progress, Mapping) else None
     valid_label = "validation loss" if not isinstance(every, int) else (

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-__all__ = ["MainRun", "OverlaidRun", "drawn_runs", "floats"]
+__all__ = ["MainRun", "OverlaidRun", "drawn_runs", "floats", "is_live"]
 
 
 class OverlaidRun(NamedTuple):
@@ -52,7 +52,7 @@ def drawn_runs(state: Mapping[str, Any]) -> tuple[list[OverlaidRun], MainRun | N
     ``selected_run`` and ``status`` traits."""
     entries = [entry for entry in state.get("runs") or [] if isinstance(entry, Mapping)
                and isinstance(entry.get("id"), str)]
-    running = state.get("status") == "running"
+    running = is_live(state)
     selected = "" if running else str(state.get("selected_run") or "")
     hidden = set(state.get("hidden_runs") or [])
     curves = state.get("run_curves") or {}
@@ -74,6 +74,15 @@ def drawn_runs(state: Mapping[str, Any]) -> tuple[list[OverlaidRun], MainRun | N
         return overlays, None
     position, entry = shown
     return overlays, MainRun(selected, _label(entry, position), colors[position])
+
+
+def is_live(state: Mapping[str, Any]) -> bool:
+    """Whether the main curve is a test in progress: running, and no run selected yet.
+
+    The widget keeps a run, selects it and redraws its picture just before the status leaves "running"; that
+    picture shows the kept run (the page redraws only after the whole change, when the status says so too).
+    """
+    return state.get("status") == "running" and not state.get("selected_run")
 
 
 def _label(entry: Mapping[str, Any], position: int) -> str:
