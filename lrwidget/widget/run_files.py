@@ -108,7 +108,12 @@ class RunFiles:
         return widget
 
     def to_svg(self, path: PathLike | None = None) -> str:
-        """The chart as a standalone SVG document (the selected run, its markers and handles); written to ``path``."""
+        """The chart as a standalone SVG document, the same picture as the page's SVG download; written to ``path``.
+
+        Every visible kept run overlaid in its colour, with a legend when two or more are drawn; the selected run
+        with its per-batch losses, markers and handles, its validation curve and its repeats' band when it has them.
+        The colours are the page's light theme.
+        """
         shown = self.selected_run
         caption = f"range test {self.view.status}" if shown is None else (
             f"{shown.label} · range test {shown.stop_reason}")

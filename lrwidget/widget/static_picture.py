@@ -1,39 +1,56 @@
-"""A static SVG picture of the curve, markers and handles: what a page without the widget's JavaScript shows.
+"""A static SVG picture of the chart: what a page without the widget's JavaScript shows, and ``w.to_svg()``.
 
 GitHub, nbviewer, ``nbconvert --to html`` without widget state, and a notebook reopened without its widget state
 cannot draw the live view; they show the next mime type of the output. This module writes that picture in pure
 Python (no matplotlib), small enough to save in every notebook: the lines and dots are decimated to a few hundred
 points, so 10,000 points come to well under 30 kB.
+
+It is the same picture as the page's SVG download (js/src/downloads.js): every visible kept run overlaid in its
+colour, with a legend when two or more are drawn; the selected run with its per-batch losses, markers and handles,
+its validation curve and its repeats' band when it has them; the key under the plot. The drawing is in
+:mod:`lrwidget.widget.picture`; the colours come from the view's style sheet (:mod:`lrwidget.widget.picture.palette`).
 """
 from __future__ import annotations
 
 import math
-import statistics
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 import numpy as np
 
-from lrwidget.engine.plotting import SKIP_END, marker_color
+from lrwidget.engine.plotting import marker_color
 from lrwidget.suggest.markers import MARKERS
+from lrwidget.widget.picture import layers
+from lrwidget.widget.picture.axes import (
+    BOTTOM,
+    HEIGHT,
+    LEFT,
+    MUTED,
+    RIGHT,
+    TOP,
+    WIDTH,
+    Axes,
+    loss_range,
+    usable,
+    widen_for_validation,
+)
+from lrwidget.widget.picture.layers import ACCENT, MAX_DOTS, MAX_LINE_POINTS
+from lrwidget.widget.picture.legend import LegendEntry, legend
+from lrwidget.widget.picture.palette import run_color, valid_color
+from lrwidget.widget.picture.runs import MainRun, OverlaidRun, drawn_runs, floats, is_live
 from lrwidget.widget.reopened_picture import reopened_bundle
 from lrwidget.widget.stream import Curve
 from lrwidget.widget.view import LRCurveView
 
-__all__ = ["PictureDisplays", "curve_svg", "loss_range", "view_svg", "with_picture"]
+__all__ = ["BOTTOM", "HEIGHT", "LEFT", "MAX_DOTS", "MAX_LINE_POINTS", "PICTURE_TRAITS", "RIGHT", "TOP", "WIDTH",
+           "MainRun", "OverlaidRun", "PictureDisplays", "curve_svg", "loss_range", "state_svg", "view_svg",
+           "with_picture"]
 
-FG, MUTED, GRID, CURVE, RAW = "#1f2328", "#57606a", "#e4e6e9", "#1a6fd1", "#6e7781"
-
-WIDTH, HEIGHT = 640, 340
-# BOTTOM holds the x tick labels, the axis title and the caption, one line each.
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 58
-MAX_LINE_POINTS = 400
-MAX_DOTS = 500
-# A label's estimated width per character and its line height, at font-size 11 (for stacking marker labels).
-LABEL_CHAR_PX, LABEL_LINE_PX = 6.5, 13
-
+#: The view's traits the picture reads (:func:`state_svg`).
+PICTURE_TRAITS = ("status", "start_lr", "end_lr", "num_it", "curve", "progress", "suggestions", "visible_markers",
+                  "lr_lo", "lr_hi", "runs", "run_curves", "hidden_runs", "selected_run", "band", "pick_spread")
 
 FloatSeq = Sequence[float] | np.ndarray
 
@@ -50,236 +67,148 @@ def curve_svg(
     num_it: int | None = None,
     lr_range: tuple[float, float] | None = None,
     caption: str = "",
+    valid_losses: FloatSeq = (),
+    valid_label: str = "validation loss",
+    band: Mapping[str, Any] | None = None,
+    pick_spread: Mapping[str, Any] | None = None,
+    runs: Sequence[OverlaidRun] = (),
+    main: MainRun | None = None,
 ) -> str:
-    """The curve as a standalone SVG document (a string).
+    """The chart as a standalone SVG document (a string).
 
     Args:
-        lrs, losses, raw_losses: the range test's points (smoothed and per-batch losses); NaN and ±inf are gaps.
+        lrs, losses, raw_losses: the main curve's points (smoothed and per-batch losses); NaN and ±inf are gaps.
         markers: ``{name: {"lr", "point"}}`` as ``marker_suggestions`` returns them (``point`` is ``(lr, loss)``).
         visible: the marker names to draw (default: those the registry shows by default).
         lr_lo, lr_hi: the handles, drawn as dashed vertical lines (one line, "lr", when they are equal).
         num_it: the planned iterations (for the y range's early level; default: the points given).
         lr_range: the x axis's ``(start_lr, end_lr)``, as the live view draws it (default: the points' lrs).
         caption: a line of text under the x axis (e.g. the run's status).
+        valid_losses: the validation losses, one per point (NaN where not evaluated), drawn dashed; () for none.
+        valid_label: the validation curve's entry in the key.
+        band, pick_spread: a run of repeats' ``band`` and ``pick_spread`` traits (:mod:`lrwidget.widget.repeats`).
+        runs: other kept runs, drawn as thin lines behind the main curve in their colours.
+        main: the run the main curve is (its legend entry and, with other runs drawn, its colour).
     """
-    if len(lrs) != len(losses) or len(raw_losses) not in (0, len(lrs)):
-        raise ValueError(f"lrs, losses and raw_losses must have one value per point, got {len(lrs)}, {len(losses)} "
-                         f"and {len(raw_losses)}")
+    if len(lrs) != len(losses) or len(raw_losses) not in (0, len(lrs)) or len(valid_losses) not in (0, len(lrs)):
+        raise ValueError(f"lrs, losses, raw_losses and valid_losses must have one value per point, got {len(lrs)}, "
+                         f"{len(losses)}, {len(raw_losses)} and {len(valid_losses)}")
     markers = markers or {}
     shown = [marker for marker in MARKERS
              if marker.name in markers
              and (marker.shown_by_default if visible is None else marker.name in set(visible))]
-    points = [(float(lr), float(loss)) for lr, loss in zip(lrs, losses, strict=True) if _usable(lr)]
-    raw = [(float(lr), float(loss)) for lr, loss in zip(lrs, raw_losses, strict=False) if _usable(lr)]
-    axes = _Axes(points, [lr for lr in (lr_lo, lr_hi, *(lr_range or ())) if lr is not None and _usable(lr)],
-                 loss_range([loss for _, loss in points], [loss for _, loss in raw], num_it or len(points)))
+    points = [(float(lr), float(loss)) for lr, loss in zip(lrs, losses, strict=True) if usable(lr)]
+    raw = [(float(lr), float(loss)) for lr, loss in zip(lrs, raw_losses, strict=False) if usable(lr)]
+    evaluated = [(float(lr), float(loss)) for lr, loss in zip(lrs, valid_losses, strict=False)
+                 if usable(lr) and math.isfinite(loss)]
+    entries = [LegendEntry(run.run_id, run.label, run_color(run.color_index), False) for run in runs]
+    several = len(entries) + (main is not None) > 1
+    main_color = run_color(main.color_index) if several and main is not None else ACCENT
+    if main is not None:
+        entries.append(LegendEntry(main.run_id, main.label, main_color, True))
+    axes = Axes(_x_lrs(points, runs, lr_lo, lr_hi, lr_range), _y_range(points, raw, evaluated, runs, num_it))
+    valid = (valid_label, valid_color()) if evaluated else None
+    key, key_height = legend(entries, valid, HEIGHT)
+    height = HEIGHT + key_height
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
         'font-family="system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif" font-size="11" '
         'role="img" aria-label="LR range test: loss against learning rate">',
         "<title>LR range test: loss against learning rate</title>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
         *axes.grid(),
         f'<clipPath id="lrw-plot"><rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" '
         f'height="{HEIGHT - TOP - BOTTOM}"/></clipPath><g clip-path="url(#lrw-plot)">',
-        _dots(axes, raw),
-        *_lines(axes, points),
+        *(layers.band_paths(axes, band) if band else []),
+        *(line for run in runs for line in layers.polylines(
+            axes, [(lr, loss) for lr, loss in zip(run.lrs, run.losses, strict=False) if usable(lr)],
+            css_class="lrw-run-line", color=run_color(run.color_index), width=1.5, run_id=run.run_id, opacity=0.85)),
+        layers.dots(axes, raw),
+        *layers.polylines(axes, points, css_class="lrw-curve", color=main_color, width=2,
+                          run_id=None if main is None else main.run_id),
+        *layers.validation(axes, evaluated, valid_color()),
         "</g>",
-        *_markers(axes, [(marker.name, markers[marker.name], marker_color(marker.color_index)) for marker in shown]),
-        *_handles(axes, lr_lo, lr_hi),
+        *layers.markers(axes, [(marker.name, markers[marker.name], marker_color(marker.color_index))
+                               for marker in shown], pick_spread),
+        *layers.handles(axes, lr_lo, lr_hi),
     ]
     if caption:
-        parts.append(f'<text x="4" y="{HEIGHT - 6}" fill="{MUTED}">'
-                     f"{escape(caption)}</text>")
+        parts.append(f'<text x="4" y="{HEIGHT - 6}" fill="{MUTED}">{escape(caption)}</text>')
+    parts.extend(key)
     parts.append("</svg>")
     return "\n".join(part for part in parts if part)
 
 
+def _x_lrs(points: list[tuple[float, float]], runs: Sequence[OverlaidRun], lr_lo: float | None, lr_hi: float | None,
+           lr_range: tuple[float, float] | None) -> list[float]:
+    """The lrs the x axis must hold: the main curve's, the handles, its range and every overlaid run's range."""
+    extra = [lr_lo, lr_hi, *(lr_range or ()), *(lr for run in runs for lr in (run.start_lr, run.end_lr))]
+    return [lr for lr, _ in points] + [lr for lr in extra if lr is not None and usable(lr)]
+
+
+def _y_range(points: list[tuple[float, float]], raw: list[tuple[float, float]],
+             evaluated: list[tuple[float, float]], runs: Sequence[OverlaidRun], num_it: int | None
+             ) -> tuple[float, float]:
+    """The main curve's loss range (widened for its validation losses) joined with each overlaid run's (runs.js)."""
+    smoothed = [loss for _, loss in points]
+    others = [loss_range(list(run.losses), [], run.num_it) for run in runs
+              if any(math.isfinite(loss) for loss in run.losses)]
+    if not any(math.isfinite(loss) for loss in smoothed) and others:
+        bottom, top = others[0]  # an empty main curve says nothing of the losses
+    else:
+        bottom, top = widen_for_validation(loss_range(smoothed, [loss for _, loss in raw], num_it or len(points)),
+                                           [loss for _, loss in evaluated])
+    for low, high in others:
+        bottom, top = min(bottom, low), max(top, high)
+    return bottom, top
+
+
 def with_picture(bundle: dict[str, Any], curve: Curve, view: LRCurveView) -> dict[str, Any]:
-    """A widget's mime bundle plus the ``image/svg+xml`` picture of its curve and a ``text/plain`` summary."""
+    """A widget's mime bundle plus the ``image/svg+xml`` picture of its chart and a ``text/plain`` summary."""
     stop_reason = view.progress.get("stop_reason") if view.progress else None
     state = f"range test {stop_reason or view.status}"
     summary = f"LRWidget: {state}, {len(curve)} points"
     if view.lr_hi is not None:
         lo = view.lr_hi if view.lr_lo is None else view.lr_lo
         summary += f"; lr_lo={lo:.3g}, lr_hi={view.lr_hi:.3g}"
+    if len(view.runs) > 1:
+        summary += f"; {len(view.runs)} runs kept"
     svg = view_svg(curve, view, f"{state} · a static picture: run the cell for the live widget")
     return {**bundle, "text/plain": summary, "image/svg+xml": svg}
 
 
 def view_svg(curve: Curve, view: LRCurveView, caption: str) -> str:
-    """``curve`` drawn as ``view`` shows it: its markers, visible markers, handles and range; ``caption`` under it."""
-    return curve_svg(curve.lrs, curve.losses, curve.raw_losses, markers=view.suggestions, visible=view.visible_markers,
-                     lr_lo=view.lr_lo, lr_hi=view.lr_hi, num_it=view.num_it, lr_range=(view.start_lr, view.end_lr),
-                     caption=caption)
+    """The chart as ``view`` shows it, with ``curve`` (in full) as its main curve; ``caption`` under it."""
+    return state_svg({name: getattr(view, name) for name in PICTURE_TRAITS}, caption, curve)
 
 
-def _usable(value: float) -> bool:
-    return math.isfinite(value) and value > 0
+def state_svg(state: Mapping[str, Any], caption: str = "", curve: Curve | None = None) -> str:
+    """The chart that a view in ``state`` (its :data:`PICTURE_TRAITS`, as synced) shows; ``caption`` under it.
 
-
-def _lr_label(lr: float) -> str:
-    return f"{lr:.2g}" if 1e-3 <= lr < 1e3 else f"{lr:.1e}".replace("e-0", "e-").replace("e+0", "e")
-
-
-class _Axes:
-    """The plot area: log10 lr on x, loss on y (from the finite smoothed losses)."""
-
-    def __init__(self, points: list[tuple[float, float]], extra_lrs: list[float], y_range: tuple[float, float]
-                 ) -> None:
-        lrs = [lr for lr, _ in points] + extra_lrs
-        self.x0, self.x1 = (math.log10(min(lrs)), math.log10(max(lrs))) if lrs else (-7.0, 1.0)
-        if self.x1 - self.x0 < 1e-9:
-            self.x0, self.x1 = self.x0 - 0.5, self.x1 + 0.5
-        self.y0, self.y1 = y_range
-
-    def x(self, lr: float) -> float:
-        return LEFT + (math.log10(lr) - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
-
-    def y(self, loss: float) -> float:
-        # Far-off-scale losses are pulled to one plot height beyond the edge (the clip hides them either way).
-        span = self.y1 - self.y0
-        loss = min(max(loss, self.y0 - span), self.y1 + span)
-        return TOP + (self.y1 - loss) / (self.y1 - self.y0) * (HEIGHT - TOP - BOTTOM)
-
-    def inside(self, loss: float) -> bool:
-        return math.isfinite(loss) and self.y0 <= loss <= self.y1
-
-    def grid(self) -> list[str]:
-        bottom, right = HEIGHT - BOTTOM, WIDTH - RIGHT
-        parts = [f'<g class="lrw-axes" stroke="{GRID}">']
-        labels = [f'<g class="lrw-ticks" fill="{MUTED}">']
-        decades = range(math.ceil(self.x0 - 1e-9), math.floor(self.x1 + 1e-9) + 1)
-        step = max(1, math.ceil(len(decades) / 10))  # at most ~10 labels, however wide the range
-        for decade in decades[::step]:
-            x = self.x(10.0 ** decade)
-            parts.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{bottom}"/>')
-            labels.append(f'<text class="lrw-xtick" x="{x:.1f}" y="{bottom + 14}" text-anchor="middle">'
-                          f"1e{decade}</text>")
-        for value in _nice_ticks(self.y0, self.y1):
-            y = self.y(value)
-            parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}"/>')
-            labels.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.4g}</text>')
-        parts.append(f'<rect x="{LEFT}" y="{TOP}" width="{right - LEFT}" height="{bottom - TOP}" fill="none" '
-                     f'stroke="{MUTED}"/></g>')
-        labels.append(f'<text x="{(LEFT + right) / 2:.1f}" y="{bottom + 30}" text-anchor="middle">'
-                      "learning rate (log scale)</text>")
-        labels.append(f'<text transform="rotate(-90)" x="{-(TOP + bottom) / 2:.1f}" y="12" text-anchor="middle">'
-                      "loss</text></g>")
-        return parts + labels
-
-
-def loss_range(smoothed: Sequence[float], raw: Sequence[float], num_it: int) -> tuple[float, float]:
-    """The loss range to show: the live view's rule (js/src/yrange.js ``lossRange``, which says why), in Python.
-
-    The top ignores fastai's last 5 points and is capped at the early level plus the drop seen (at least half the
-    early level), so a divergence is clipped rather than squashing the curve; the bottom takes in the raw losses by
-    at most half the curve's span.
+    ``curve``: the main curve's points in full (default: the ``curve`` trait, which is decimated for long runs).
     """
-    finite = [loss for loss in smoothed if math.isfinite(loss)]
-    raw_finite = [loss for loss in raw if math.isfinite(loss)]
-    if not finite:
-        return _pad(min(raw_finite), max(raw_finite)) if raw_finite else (0.0, 1.0)
-    early_window = [loss for loss in smoothed[:max(1, math.ceil(max(num_it, 1) / 10))] if math.isfinite(loss)]
-    early = statistics.median(early_window) if early_window else finite[0]
-    body = [loss for loss in (smoothed[:-SKIP_END] if len(smoothed) > 2 * SKIP_END else smoothed)
-            if math.isfinite(loss)]
-    lowest = min(finite)
-    cap = early + max(early - lowest, abs(early) / 2)
-    top = max(min(max(body) if body else max(finite), cap), early)
-    raw_floor = lowest - (top - lowest) / 2
-    bottom = min(lowest, max(min(raw_finite), raw_floor)) if raw_finite else lowest
-    return _pad(bottom, top)
-
-
-def _pad(bottom: float, top: float) -> tuple[float, float]:
-    span = top - bottom
-    if not (span > 0 and math.isfinite(span)):  # a flat curve: centred, not its float noise blown up
-        half = (abs(top) * 0.1 or 1) / 2
-        return bottom - half, top + half
-    low = bottom - span * 0.05
-    return (0.0 if bottom >= 0 > low else low), top + span * 0.08
-
-
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    raw_step = (high - low) / count
-    magnitude = 10.0 ** math.floor(math.log10(raw_step))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
-    first = math.ceil(low / step)
-    return [tick * step for tick in range(first, math.floor(high / step) + 1)]
-
-
-def _stride(count: int, limit: int) -> int:
-    return max(1, math.ceil(count / limit))
-
-
-def _lines(axes: _Axes, points: list[tuple[float, float]]) -> list[str]:
-    """One polyline per run of finite losses: a NaN or inf loss is a gap, never a point."""
-    stride = _stride(len(points), MAX_LINE_POINTS)
-    runs: list[list[tuple[float, float]]] = [[]]
-    for lr, loss in points:
-        if math.isfinite(loss):
-            runs[-1].append((lr, loss))
-        elif runs[-1]:
-            runs.append([])
-    lines = []
-    for run in runs:
-        kept = run[::stride] + ([run[-1]] if (len(run) - 1) % stride else [])
-        if kept:
-            coords = " ".join(f"{axes.x(lr):.1f},{axes.y(loss):.1f}" for lr, loss in kept)
-            lines.append(f'<polyline class="lrw-curve" fill="none" stroke="{CURVE}" stroke-width="2" '
-                         f'stroke-linejoin="round" points="{coords}"/>')
-    return lines
-
-
-def _dots(axes: _Axes, raw: list[tuple[float, float]]) -> str:
-    """The per-batch losses as faint dots: one path of zero-length round-capped segments (the smallest SVG)."""
-    inside = [(lr, loss) for lr, loss in raw if axes.inside(loss)]
-    kept = inside[::_stride(len(inside), MAX_DOTS)]
-    if not kept:
-        return ""
-    path = "".join(f"M{axes.x(lr):.1f} {axes.y(loss):.1f}h0" for lr, loss in kept)
-    return (f'<path class="lrw-raw" d="{path}" stroke="{RAW}" stroke-opacity="0.6" stroke-width="3" '
-            'stroke-linecap="round" fill="none"/>')
-
-
-def _markers(axes: _Axes, markers: list[tuple[str, Mapping[str, Any], str]]) -> list[str]:
-    """A dot per marker where its method reads the curve, labelled with its lr; labels that would overlap stack up."""
-    parts: list[str] = []
-    placed: list[tuple[float, float, float]] = []  # (left, right, baseline) of each label drawn
-    for name, suggestion, color in markers:
-        point_lr, point_loss = (float(v) for v in suggestion.get("point", (suggestion["lr"], math.nan)))
-        if not _usable(point_lr):
-            continue
-        x = axes.x(point_lr)
-        y = axes.y(min(max(point_loss, axes.y0), axes.y1)) if math.isfinite(point_loss) else HEIGHT - BOTTOM
-        label = f"{name} {_lr_label(float(suggestion['lr']))}"
-        left, right, baseline = x + 7, x + 7 + LABEL_CHAR_PX * len(label), y - 7
-        while any(left < r and lft < right and abs(baseline - b) < LABEL_LINE_PX for lft, r, b in placed):
-            baseline -= LABEL_LINE_PX
-        placed.append((left, right, baseline))
-        parts.append(f'<g class="lrw-marker" data-name={quoteattr(name)} fill={quoteattr(color)}>'
-                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" stroke="#ffffff" stroke-width="1.5"/>'
-                     f'<text x="{left:.1f}" y="{baseline:.1f}" font-weight="600">{escape(label)}</text></g>')
-    return parts
-
-
-def _handles(axes: _Axes, lr_lo: float | None, lr_hi: float | None) -> list[str]:
-    if lr_hi is None or not _usable(lr_hi):
-        return []
-    handles = [("lr", lr_hi)]
-    if lr_lo is not None and _usable(lr_lo) and lr_lo != lr_hi:
-        handles = [("lo", lr_lo), ("hi", lr_hi)]
-    parts = []
-    for name, lr in handles:
-        x = axes.x(lr)
-        anchor = "end" if name == "lo" else "start"
-        dx = -4 if name == "lo" else 4
-        parts.append(f'<g class="lrw-handle" data-handle="{name}" stroke="{FG}" fill="{FG}">'
-                     f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}" stroke-dasharray="5 4" '
-                     f'stroke-width="1.5"/><text x="{x + dx:.1f}" y="{TOP + 12}" text-anchor="{anchor}" '
-                     f'stroke="none">{escape(f"{name} {_lr_label(lr)}")}</text></g>')
-    return parts
+    if curve is None:
+        saved = state.get("curve") or {}
+        lrs = floats(saved.get("lrs"))
+        valid = floats(saved.get("valid_losses"))
+        curve = Curve(np.asarray(lrs), np.asarray(floats(saved.get("losses"))),
+                      np.asarray(floats(saved.get("raw_losses"))), np.asarray(valid) if valid else None)
+    runs, main = drawn_runs(state)
+    running = is_live(state)
+    progress = state.get("progress") or {}
+    every = progress.get("valid_every") if isinstance(progress, Mapping) else None
+    valid_label = "validation loss" if not isinstance(every, int) else (
+        f"validation loss (every {'step' if every == 1 else f'{every} steps'})")
+    start_lr, end_lr = state.get("start_lr"), state.get("end_lr")
+    lr_range = (float(start_lr), float(end_lr)) if start_lr is not None and end_lr is not None else None
+    return curve_svg(
+        curve.lrs, curve.losses, curve.raw_losses, markers=state.get("suggestions") or {},
+        visible=state.get("visible_markers"), lr_lo=state.get("lr_lo"), lr_hi=state.get("lr_hi"),
+        num_it=state.get("num_it"), lr_range=lr_range, caption=caption,
+        valid_losses=() if curve.valid_losses is None else curve.valid_losses, valid_label=valid_label,
+        # The band belongs to the run shown before a new one started (js/src/band.js: hidden while live).
+        band=None if running else state.get("band") or None, pick_spread=None if running else state.get("pick_spread"),
+        runs=runs, main=main)
 
 
 class PictureDisplays:

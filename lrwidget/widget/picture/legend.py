@@ -1,0 +1,58 @@
+"""The legend and key under the static picture's plot, as the page's SVG download draws them (js/src/downloads.js).
+
+With two or more runs drawn, a swatch and label per run (the selected one thicker), then the key: what the dots and
+the line are, and the validation curve when there is one. Items wrap to the picture's width.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+from xml.sax.saxutils import escape, quoteattr
+
+from lrwidget.widget.picture.axes import FG, WIDTH
+
+__all__ = ["LegendEntry", "legend"]
+
+ROW_PX, CHAR_PX, LEFT_PX = 18, 6.6, 62
+
+
+class LegendEntry(NamedTuple):
+    """One run drawn: its label, colour, and whether it is the main (selected) curve."""
+
+    run_id: str
+    label: str
+    color: str
+    main: bool
+
+
+def legend(entries: Sequence[LegendEntry], valid: tuple[str, str] | None, top: float) -> tuple[list[str], float]:
+    """The legend's SVG elements placed from ``top`` down, and the height they take.
+
+    ``valid``: the validation curve's ``(label, colour)`` when one is drawn.
+    """
+    items: list[tuple[str, str, str]] = []  # (label, swatch element, extra attributes of the item's group)
+    if len(entries) > 1:
+        for entry in entries:
+            items.append((entry.label, f'<line x1="0" x2="16" y1="0" y2="0" stroke={quoteattr(entry.color)} '
+                          f'stroke-width="{2.5 if entry.main else 1.5}"/>',
+                          f' class="lrw-legend-run" data-lrw-legend-run={quoteattr(entry.run_id)}'))
+    items.append(("per-batch loss", f'<circle cx="8" cy="0" r="2" fill="{FG}" fill-opacity="0.6"/>',
+                  ' class="lrw-legend-key"'))
+    items.append(("smoothed loss (fastai)", f'<line x1="0" x2="16" y1="0" y2="0" stroke="{FG}" stroke-width="2"/>',
+                  ' class="lrw-legend-key"'))
+    if valid is not None:
+        label, color = valid
+        items.append((label, f'<line x1="0" x2="16" y1="0" y2="0" stroke={quoteattr(color)} stroke-width="1.75" '
+                      'stroke-dasharray="5 3"/>', ' class="lrw-legend-key"'))
+    parts = [f'<g class="lrw-legend" fill="{FG}" font-size="11">']
+    x, row = float(LEFT_PX), 0
+    for label, swatch, attributes in items:
+        width = 22 + len(label) * CHAR_PX + 14
+        if x > LEFT_PX and x + width > WIDTH - 8:
+            x, row = float(LEFT_PX), row + 1
+        y = top + 8 + row * ROW_PX + ROW_PX / 2
+        parts.append(f'<g{attributes} transform="translate({x:.1f} {y:.1f})">{swatch}'
+                     f'<text x="22" y="4">{escape(label)}</text></g>')
+        x += width
+    parts.append("</g>")
+    return parts, 8 + (row + 1) * ROW_PX + 8
