@@ -192,7 +192,10 @@ export function saveBlob(parent, blob, filename) {
   link.click();
   link.remove();
   // The download reads the URL after the click returns; revoking at once could cut it off.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  const timer = setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  // Under Node (the JS tests) a timer is an object that would keep the process alive for that minute: unref it.
+  // In a browser it is a number, and there is nothing to do.
+  /** @type {{ unref?: () => void }} */ (/** @type {unknown} */ (timer)).unref?.();
 }
 
 /**

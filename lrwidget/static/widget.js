@@ -1555,7 +1555,9 @@ function saveBlob(parent, blob, filename) {
   const link = htmlElement("a", { href: url, download: filename, hidden: "" }, parent);
   link.click();
   link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 6e4);
+  const timer = setTimeout(() => URL.revokeObjectURL(url), 6e4);
+  /** @type {unknown} */
+  timer.unref?.();
 }
 function createDownloads(toolbar, root, callbacks) {
   const group = htmlElement("span", { class: "lrw-downloads", role: "group", "aria-label": "download" }, toolbar);
