@@ -128,6 +128,40 @@ def test_a_view_mounted_out_of_sight_draws_like_a_visible_one_once_shown(
     assert shown["hiX"] == pytest.approx(shown["hiExpected"], abs=TOLERANCE_PX)
 
 
+def _render_resized(browser_context: Any, url: str, widths: list[int]) -> dict[str, Any]:
+    """Mounts the view in a cell `widths[0]` px wide, then sets the cell to each next width in turn, and measures."""
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{url}?{QUERY.replace('width=880', f'width={widths[0]}')}&mount=visible")
+        page.wait_for_function("window.harness !== undefined")
+        page.evaluate(SETTLE)
+        for width in widths[1:]:
+            page.evaluate("width => { window.harness.el.parentElement.style.width = `${width}px`; }", width)
+            page.evaluate(SETTLE)
+        measured: dict[str, Any] = page.evaluate(MEASURE)
+    finally:
+        page.close()
+    assert errors == [], f"console errors with widths {widths}: {errors}"
+    return measured
+
+
+@pytest.mark.parametrize("widths", [[0, 880], [880, 0, 880], [880, 320, 880]],
+                         ids=["zero-width-then-full", "full-zero-full", "full-narrow-full"])
+def test_a_view_resized_back_to_full_width_draws_like_one_that_always_was(
+        browser_context: Any, harness_url: str, visible: dict[str, Any], widths: list[int]) -> None:
+    # VS Code lays an output out at zero width before the editor has measured it, and panels are dragged narrow and
+    # back: the redraw must follow the container's size, with nothing left over from the narrow layout.
+    resized = _render_resized(browser_context, harness_url, widths)
+    assert resized["svgWidth"] == pytest.approx(visible["svgWidth"], abs=TOLERANCE_PX)
+    for key in ("left", "top", "width", "height"):
+        assert resized["curve"][key] == pytest.approx(visible["curve"][key], abs=TOLERANCE_PX), (key, resized)
+    assert [label["text"] for label in resized["xLabels"]] == [label["text"] for label in visible["xLabels"]]
+    assert resized["hiX"] == pytest.approx(visible["hiX"], abs=TOLERANCE_PX)
+
+
 @pytest.mark.parametrize("mount", ["hidden", "detached"])
 @pytest.mark.parametrize("theme", ["vscode-light", "vscode-dark"])
 def test_vscode_themes_are_readable_in_a_view_mounted_out_of_sight(
