@@ -3,7 +3,8 @@
 VS Code's notebook renderer may call ``render`` while the output is ``display: none`` or not yet in the document
 (vscode-jupyter issues 17132, 17518). This mounts the built bundle (lrwidget/static) through the dev harness
 (js/dev/harness.html, a fake model with a finished 100-point curve) that way, shows it, and compares the curve, the
-x-axis ticks and the hi handle with a view that was visible from the start.
+x-axis ticks and the hi handle with a view that was visible from the start. It does the same for a view laid out at
+zero or narrow width and widened again, and checks VS Code's theme variables for contrast.
 """
 from __future__ import annotations
 
