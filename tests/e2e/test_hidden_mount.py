@@ -3,12 +3,12 @@
 VS Code's notebook renderer may call ``render`` while the output is ``display: none`` or not yet in the document
 (vscode-jupyter issues 17132, 17518). This mounts the built bundle (lrwidget/static) through the dev harness
 (js/dev/harness.html, a fake model with a finished 100-point curve) that way, shows it, and compares the curve, the
-x-axis ticks and the hi handle with a view that was visible from the start.
+x-axis ticks and the hi handle with a view that was visible from the start. It does the same for a view laid out at
+zero or narrow width and widened again, and checks VS Code's theme variables for contrast.
 """
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .colours import COLOURS, contrast
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "lrwidget" / "static" / "widget.js"
@@ -127,40 +129,38 @@ def test_a_view_mounted_out_of_sight_draws_like_a_visible_one_once_shown(
     assert shown["hiX"] == pytest.approx(shown["hiExpected"], abs=TOLERANCE_PX)
 
 
-# The colours the view resolved, as the browser computes them.
-COLOURS = """() => {
-  const root = document.querySelector('[data-lrw-root]');
-  const style = (selector) => getComputedStyle(root.querySelector(selector));
-  return {
-    classes: [...root.classList], background: getComputedStyle(root).backgroundColor,
-    text: { tickLabel: style('.lrw-tick-label').fill, axisTitle: style('.lrw-axis-title').fill,
-            status: style('.lrw-status-line').color, handleLabel: style('.lrw-knob-group--hi text').fill },
-    curve: style('[data-lrw-curve]').stroke,
-  };
-}"""
+def _render_resized(browser_context: Any, url: str, widths: list[int]) -> dict[str, Any]:
+    """Mounts the view in a cell `widths[0]` px wide, then sets the cell to each next width in turn, and measures."""
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{url}?{QUERY.replace('width=880', f'width={widths[0]}')}&mount=visible")
+        page.wait_for_function("window.harness !== undefined")
+        page.evaluate(SETTLE)
+        for width in widths[1:]:
+            page.evaluate("width => { window.harness.el.parentElement.style.width = `${width}px`; }", width)
+            page.evaluate(SETTLE)
+        measured: dict[str, Any] = page.evaluate(MEASURE)
+    finally:
+        page.close()
+    assert errors == [], f"console errors with widths {widths}: {errors}"
+    return measured
 
 
-def _rgba(colour: str) -> tuple[float, float, float, float]:
-    """A computed colour, `rgb(…)`, `rgba(…)` or `color(srgb …)`, as 0–1 channels and alpha."""
-    match = re.fullmatch(r"rgba?\(([^)]*)\)|color\(srgb ([^)]*)\)", colour.strip())
-    assert match, f"unexpected computed colour {colour!r}"
-    parts = [float(part) for part in re.split(r"[\s,/]+", (match[1] or match[2]).strip())]
-    scale = 255.0 if match[1] is not None else 1.0
-    return parts[0] / scale, parts[1] / scale, parts[2] / scale, parts[3] if len(parts) > 3 else 1.0
-
-
-def _contrast(foreground: str, background: str) -> float:
-    """WCAG contrast ratio of `foreground` (blended by its alpha) over an opaque `background`."""
-    *back, _ = _rgba(background)
-    *fore, alpha = _rgba(foreground)
-    blended = [alpha * f + (1 - alpha) * b for f, b in zip(fore, back, strict=True)]
-
-    def luminance(rgb: list[float]) -> float:
-        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    light, dark = sorted((luminance(blended), luminance(back)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
+@pytest.mark.parametrize("widths", [[0, 880], [880, 0, 880], [880, 320, 880]],
+                         ids=["zero-width-then-full", "full-zero-full", "full-narrow-full"])
+def test_a_view_resized_back_to_full_width_draws_like_one_that_always_was(
+        browser_context: Any, harness_url: str, visible: dict[str, Any], widths: list[int]) -> None:
+    # VS Code lays an output out at zero width before the editor has measured it, and panels are dragged narrow and
+    # back: the redraw must follow the container's size, with nothing left over from the narrow layout.
+    resized = _render_resized(browser_context, harness_url, widths)
+    assert resized["svgWidth"] == pytest.approx(visible["svgWidth"], abs=TOLERANCE_PX)
+    for key in ("left", "top", "width", "height"):
+        assert resized["curve"][key] == pytest.approx(visible["curve"][key], abs=TOLERANCE_PX), (key, resized)
+    assert [label["text"] for label in resized["xLabels"]] == [label["text"] for label in visible["xLabels"]]
+    assert resized["hiX"] == pytest.approx(visible["hiX"], abs=TOLERANCE_PX)
 
 
 @pytest.mark.parametrize("mount", ["hidden", "detached"])
@@ -180,7 +180,7 @@ def test_vscode_themes_are_readable_in_a_view_mounted_out_of_sight(
     assert "lrw-no-host" not in colours["classes"], f"VS Code's variables were not seen: {colours}"
     assert ("lrw-dark" in colours["classes"]) == theme.endswith("dark"), colours
     for name, colour in colours["text"].items():
-        ratio = _contrast(colour, colours["background"])
+        ratio = contrast(colour, colours["background"])
         assert ratio >= 4.5, f"{theme}: {name} {colour} on {colours['background']} has contrast {ratio:.2f} < 4.5"
-    curve = _contrast(colours["curve"], colours["background"])
+    curve = contrast(colours["curve"], colours["background"])
     assert curve >= 3, f"{theme}: the curve {colours['curve']} has contrast {curve:.2f} < 3"
