@@ -9,7 +9,10 @@ the dark screenshot. One test needs no browser: marimo formats a bare ``w`` as t
 """
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,25 +125,34 @@ def test_no_page_errors(app: MarimoAppPage) -> None:
     assert app.page_errors == []
 
 
+#: Formats a bare LRWidget with marimo's own formatter and prints what marimo would show, as JSON.
+FORMAT_A_BARE_WIDGET = """
+import json
+from marimo._output.formatting import try_format
+from lrwidget import LRWidget
+from tests.learner_helpers import make_learner
+
+w = LRWidget(make_learner(), autostart=False)
+shown = try_format(w)
+print(json.dumps({"traceback": shown.traceback, "mimetype": shown.mimetype, "data": shown.data,
+                  "model_id": w.view.model_id}))
+w.close()
+"""
+
+
 def test_marimo_shows_a_bare_widget_as_its_live_view() -> None:
     # A cell ending in `w` must show the live curve view (an anywidget, which marimo draws), not the LRWidget's
     # ipywidgets box, which marimo cannot draw (marimo issue 5099) and would show as a static picture frozen at the
-    # moment the cell ran.
+    # moment the cell ran. In a process of its own: marimo's formatters patch ipywidgets' comms for the whole
+    # process, which would break every later test that counts a widget's messages.
     require_marimo()
-    from marimo._output.formatting import try_format
-
-    from lrwidget import LRWidget
-
-    from ..learner_helpers import make_learner
-
-    w = LRWidget(make_learner(), autostart=False)
-    try:
-        shown = try_format(w)
-        assert shown.traceback is None, shown.traceback
-        assert shown.mimetype == "text/html" and "<marimo-anywidget" in shown.data, shown.data[:200]
-        assert w.view.model_id in shown.data, "marimo shows another model than the curve view"
-    finally:
-        w.close()
+    completed = subprocess.run([sys.executable, "-c", FORMAT_A_BARE_WIDGET], cwd=REPO_ROOT, capture_output=True,
+                               text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    shown = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert shown["traceback"] is None, shown["traceback"]
+    assert shown["mimetype"] == "text/html" and "<marimo-anywidget" in shown["data"], shown["data"][:200]
+    assert shown["model_id"] in shown["data"], "marimo shows another model than the curve view"
 
 
 def test_dark_theme(browser_context: Any, tmp_path_factory: pytest.TempPathFactory, screenshot_dir: Path) -> None:
