@@ -18,9 +18,10 @@ import { isRecord } from "./store.js";
  * @property {string} status "done" or "diverged"
  */
 
-/** Pixels below the plot's top edge of the lower and upper label rows, and of the diamonds. */
-const ROWS = [26, 14];
-const POINT_DY = 34;
+/** Pixels below the plot's top edge of the lower and upper label rows, and of the diamonds: below the handles' knobs
+ * (21 px), since the best trial sits under the hi handle once it has moved there. */
+const ROWS = [45, 33];
+const POINT_DY = 53;
 
 /**
  * The trials of the `verify` trait that can be drawn (a finite LR > 0), in order of LR.
@@ -61,6 +62,41 @@ export function verifyStatus(verify) {
   return isRecord(verify) && typeof verify.summary === "string" && verify.summary ? ` · ${verify.summary}` : "";
 }
 
+/** A generous advance of one character of an 11 px label, for telling whether two labels would overlap. */
+const LABEL_CHAR_PX = 6.5;
+
+/**
+ * A trial's label: its final validation loss, "best …" for the best once the verification has ended.
+ * @param {VerifyTrial} trial
+ * @param {boolean} isBest
+ * @param {string} state
+ */
+function labelText(trial, isBest, state) {
+  const loss = trial.valid_loss === null ? "diverged" : formatLoss(trial.valid_loss);
+  return isBest && state !== "running" ? `best ${loss}` : loss;
+}
+
+/**
+ * Which labels to write: on each row, a label that would overlap an earlier one is left out (the trial's tooltip
+ * still says its loss), unless it is the one to keep (the best), which then displaces the other. Neighbours already
+ * sit on different rows; this is for narrow views, where trials 3× apart are a few pixels apart.
+ * @param {{ x: number, row: number, text: string, keep: boolean }[]} labels in order of LR
+ * @returns {boolean[]}
+ */
+export function labelsThatFit(labels) {
+  const shown = labels.map(() => true);
+  const span = (/** @type {{ x: number, text: string }} */ label) => (label.text.length * LABEL_CHAR_PX) / 2;
+  const overlap = (/** @type {number} */ a, /** @type {number} */ b) =>
+    Math.abs(labels[a].x - labels[b].x) < span(labels[a]) + span(labels[b]) + 2;
+  const order = labels.map((_, i) => i).sort((a, b) => Number(labels[b].keep) - Number(labels[a].keep));
+  const placed = /** @type {number[]} */ ([]);
+  for (const i of order) {
+    if (placed.some((j) => labels[j].row === labels[i].row && overlap(i, j))) shown[i] = false;
+    else placed.push(i);
+  }
+  return shown;
+}
+
 /**
  * The trials' drawing: a layer appended to the chart's SVG (above the curves, never catching the pointer).
  * @param {SVGSVGElement | SVGElement} svg the chart's SVG
@@ -82,6 +118,9 @@ export function createVerify(svg) {
       drawnKey = key;
       layer.replaceChildren();
       const best = bestTrial(trials);
+      const shown = labelsThatFit(trials.map((trial, i) => ({
+        x: layout.x.toPx(trial.lr), row: i % 2, text: labelText(trial, i === best, state), keep: i === best,
+      })));
       trials.forEach((trial, i) => {
         const x = layout.x.toPx(trial.lr);
         if (!(x >= layout.left - 0.5 && x <= layout.right + 0.5)) return;
@@ -96,12 +135,14 @@ export function createVerify(svg) {
           ? `M${x - 4} ${y - 4}L${x + 4} ${y + 4}M${x - 4} ${y + 4}L${x + 4} ${y - 4}`
           : `M${x} ${y - 5}L${x + 5} ${y}L${x} ${y + 5}L${x - 5} ${y}Z`;
         svgElement("path", { class: "lrw-verify-point", d }, group);
-        const label = svgElement("text", {
-          class: "lrw-verify-label", x, y: layout.top + ROWS[i % 2], "text-anchor": "middle",
-        }, group);
-        const loss = trial.valid_loss === null ? "diverged" : formatLoss(trial.valid_loss);
-        setText(label, isBest && state !== "running" ? `best ${loss}` : loss);
+        if (shown[i]) {
+          const label = svgElement("text", {
+            class: "lrw-verify-label", x, y: layout.top + ROWS[i % 2], "text-anchor": "middle",
+          }, group);
+          setText(label, labelText(trial, isBest, state));
+        }
         const title = svgElement("title", {}, group);
+        const loss = trial.valid_loss === null ? "diverged" : formatLoss(trial.valid_loss);
         setText(title, `verify trial at lr ${trial.lr.toPrecision(3)}: final validation loss ${loss}`);
       });
     },

@@ -2,7 +2,7 @@
 // the `verify` trait grows, the best one marked, a diverged one as a cross, and the summary on the status line.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bestTrial, verifyStatus, verifyTrials } from "../src/verify.js";
+import { bestTrial, labelsThatFit, verifyStatus, verifyTrials } from "../src/verify.js";
 import { doneState, frame, mount } from "./support/view.js";
 
 /** @param {{lr: number, valid_loss: number | null, status?: string}[]} trials @param {string} state */
@@ -68,4 +68,15 @@ test("verifyTrials sorts by LR and bestTrial ignores diverged trials", () => {
   assert.equal(bestTrial([]), -1);
   assert.equal(verifyStatus({ summary: "verify: 1/3 trials" }), " · verify: 1/3 trials");
   assert.equal(verifyStatus({}), "");
+});
+
+test("in a narrow view a label that would overlap another on its row is left out, never the best's", () => {
+  const labels = [
+    { x: 100, row: 0, text: "1.93", keep: false },
+    { x: 112, row: 1, text: "1.139", keep: false },
+    { x: 124, row: 0, text: "best 0.3415", keep: true },
+  ];
+  assert.deepEqual(labelsThatFit(labels), [false, true, true]);
+  // wide apart, every label is written
+  assert.deepEqual(labelsThatFit(labels.map((label, i) => ({ ...label, x: 100 + 80 * i }))), [true, true, true]);
 });

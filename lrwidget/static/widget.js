@@ -2271,8 +2271,8 @@ function createValidation(layer, root) {
 }
 
 // src/verify.js
-var ROWS = [26, 14];
-var POINT_DY = 34;
+var ROWS = [45, 33];
+var POINT_DY = 53;
 function verifyTrials(verify) {
   if (!isRecord(verify) || !Array.isArray(verify.trials)) return [];
   const trials = [];
@@ -2298,6 +2298,26 @@ function bestTrial(trials) {
 function verifyStatus(verify) {
   return isRecord(verify) && typeof verify.summary === "string" && verify.summary ? ` \xB7 ${verify.summary}` : "";
 }
+var LABEL_CHAR_PX3 = 6.5;
+function labelText(trial, isBest, state) {
+  const loss = trial.valid_loss === null ? "diverged" : formatLoss(trial.valid_loss);
+  return isBest && state !== "running" ? `best ${loss}` : loss;
+}
+function labelsThatFit(labels) {
+  const shown = labels.map(() => true);
+  const span = (label) => label.text.length * LABEL_CHAR_PX3 / 2;
+  const overlap = (a, b) => Math.abs(labels[a].x - labels[b].x) < span(labels[a]) + span(labels[b]) + 2;
+  const order = labels.map((_, i) => i).sort((a, b) => Number(labels[b].keep) - Number(labels[a].keep));
+  const placed = (
+    /** @type {number[]} */
+    []
+  );
+  for (const i of order) {
+    if (placed.some((j) => labels[j].row === labels[i].row && overlap(i, j))) shown[i] = false;
+    else placed.push(i);
+  }
+  return shown;
+}
 function createVerify(svg) {
   const layer = svgElement("g", { class: "lrw-verify-layer", "data-lrw-verify": "", "pointer-events": "none" }, svg);
   let drawnKey = "";
@@ -2314,6 +2334,12 @@ function createVerify(svg) {
       drawnKey = key;
       layer.replaceChildren();
       const best = bestTrial(trials);
+      const shown = labelsThatFit(trials.map((trial, i) => ({
+        x: layout.x.toPx(trial.lr),
+        row: i % 2,
+        text: labelText(trial, i === best, state),
+        keep: i === best
+      })));
       trials.forEach((trial, i) => {
         const x = layout.x.toPx(trial.lr);
         if (!(x >= layout.left - 0.5 && x <= layout.right + 0.5)) return;
@@ -2327,15 +2353,17 @@ function createVerify(svg) {
         svgElement("line", { class: "lrw-verify-guide", x1: x, x2: x, y1: y + 5, y2: layout.bottom }, group);
         const d = trial.valid_loss === null ? `M${x - 4} ${y - 4}L${x + 4} ${y + 4}M${x - 4} ${y + 4}L${x + 4} ${y - 4}` : `M${x} ${y - 5}L${x + 5} ${y}L${x} ${y + 5}L${x - 5} ${y}Z`;
         svgElement("path", { class: "lrw-verify-point", d }, group);
-        const label = svgElement("text", {
-          class: "lrw-verify-label",
-          x,
-          y: layout.top + ROWS[i % 2],
-          "text-anchor": "middle"
-        }, group);
-        const loss = trial.valid_loss === null ? "diverged" : formatLoss(trial.valid_loss);
-        setText(label, isBest && state !== "running" ? `best ${loss}` : loss);
+        if (shown[i]) {
+          const label = svgElement("text", {
+            class: "lrw-verify-label",
+            x,
+            y: layout.top + ROWS[i % 2],
+            "text-anchor": "middle"
+          }, group);
+          setText(label, labelText(trial, isBest, state));
+        }
         const title = svgElement("title", {}, group);
+        const loss = trial.valid_loss === null ? "diverged" : formatLoss(trial.valid_loss);
         setText(title, `verify trial at lr ${trial.lr.toPrecision(3)}: final validation loss ${loss}`);
       });
     },
