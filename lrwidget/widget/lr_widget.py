@@ -14,6 +14,7 @@ from lrwidget.suggest.markers import handle_default_lr, marker_suggestions
 from lrwidget.train.schedule import FINE_TUNE_LR_MULT, check_count
 from lrwidget.widget.closing import close_descendants
 from lrwidget.widget.displaying import NotebookDisplay
+from lrwidget.widget.handle_properties import HandleProperties
 from lrwidget.widget.handoff import HandOff
 from lrwidget.widget.hosts import choose_run_mode, warn_if_updates_cannot_arrive
 from lrwidget.widget.no_learner import NoLearnerError
@@ -27,7 +28,7 @@ from lrwidget.widget.static_picture import PictureDisplays
 from lrwidget.widget.stream import Curve
 from lrwidget.widget.validation_keywords import recorded_validation, validation_keywords
 from lrwidget.widget.verifying import Verifying, VerifyRun
-from lrwidget.widget.view import HandleError, LRCurveView, check_learning_rate, group_axis_state
+from lrwidget.widget.view import LRCurveView, group_axis_state
 
 # Each publisher tick sends at most two messages (the new points, then markers + progress in one state update).
 FLUSH_INTERVAL_S = 0.15
@@ -42,7 +43,7 @@ class RangeTestSettings(TypedDict):
     stop_div: bool
 
 
-class LRWidget(KeptRuns, HandOff, PreviewControls, Verifying, NotebookDisplay, ipywidgets.VBox):
+class LRWidget(KeptRuns, HandleProperties, HandOff, PreviewControls, Verifying, NotebookDisplay, ipywidgets.VBox):
     """Runs the LR range test in a background thread and draws it live, with draggable lo/hi handles.
 
     ``w = LRWidget(learn)`` starts the test at once (``autostart=True``); display ``w`` as any widget. The notebook
@@ -190,56 +191,6 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, Verifying, NotebookDisplay, i
         The selected run's result is ``w.selected_run.result``.
         """
         return None if self._run is None else self._run.result
-
-    @property
-    def lr_lo(self) -> float | None:
-        """The lo handle: the LR of the first layer group."""
-        return self.view.lr_lo
-
-    @lr_lo.setter
-    def lr_lo(self, value: float) -> None:
-        with self._handles_lock:
-            self.view.lr_lo = _handle_value(value, "lr_lo")
-
-    @property
-    def lr_hi(self) -> float | None:
-        """The hi handle: the LR of the last layer group (the head), fine_tune's base_lr."""
-        return self.view.lr_hi
-
-    @lr_hi.setter
-    def lr_hi(self, value: float) -> None:
-        with self._handles_lock:
-            if self._group_lr_ratios is not None:  # lo has no use after a discriminative test: it stays at hi
-                self.view.set_handles(_handle_value(value, "lr_hi"), _handle_value(value, "lr_hi"))
-            else:
-                self.view.lr_hi = _handle_value(value, "lr_hi")
-
-    @property
-    def lr(self) -> float | slice | list[float]:
-        """The picked learning rate: ``lr_hi`` with one layer group, else ``slice(lr_lo, lr_hi)``; after a
-        discriminative range test, each group's LR: ``lr_hi × ratio``, the ratios of the test.
-
-        Set it to a float (both handles there) or a ``slice(lo, hi)`` to move both handles at once.
-        """
-        return self._handle_lr()
-
-    @lr.setter
-    def lr(self, value: float | slice) -> None:
-        if isinstance(value, slice):
-            if value.step is not None or value.stop is None:
-                raise HandleError(f"w.lr takes a float or slice(lo, hi), got {value!r}")
-            lo = value.stop if value.start is None else value.start
-            hi = value.stop
-        else:
-            lo = hi = value
-        lo, hi = _handle_value(lo, "lo of w.lr"), _handle_value(hi, "hi of w.lr")
-        if self._group_lr_ratios is not None and lo != hi:
-            raise HandleError(f"w.lr = {value!r}: after this per-group range test each group's LR is lr_hi × its "
-                              f"tested ratio {self._group_lr_ratios}; set w.lr (or w.lr_hi) to the last group's LR")
-        if lo > hi:
-            raise HandleError(f"w.lr = slice({lo:.3g}, {hi:.3g}) has lo above hi")
-        with self._handles_lock:
-            self.view.set_handles(lo, hi)
 
     @property
     def running(self) -> bool:
@@ -398,11 +349,3 @@ class LRWidget(KeptRuns, HandOff, PreviewControls, Verifying, NotebookDisplay, i
         if hi is None:
             raise RuntimeError("no learning rate picked yet: let the range test finish, or set w.lr_hi")
         return (hi if lo is None else lo), hi
-
-
-def _handle_value(value: Any, name: str) -> float:
-    """A handle set from Python: a learning rate (never None: a picked handle cannot be un-picked)."""
-    try:
-        return check_learning_rate(value, name)
-    except ValueError as error:
-        raise HandleError(str(error)) from None
