@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-import time
-from collections.abc import Callable
 from typing import Any
+
+from .notebook_driver import poll
 
 RECORD_VIEW_WRITES = """
 window.__lrwTrace = [];
@@ -25,18 +25,6 @@ Element.prototype.setAttribute = function (name, value) {
 PICKED = re.compile(r"Picked: lo = (\S+), hi = (\S+)\.")
 TRAINED = re.compile(r"Trained with lo = (\S+), hi = (\S+): validation loss")
 FINE_TUNE_BUTTON = "fine_tune(2) with the picked learning rates"
-
-
-def poll(condition: Callable[[], Any], timeout_s: float, message: str, interval_s: float = 0.1) -> Any:
-    """Calls ``condition`` until it returns something truthy and returns that; AssertionError after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        time.sleep(interval_s)
 
 
 def assert_grew_live(trace: list[tuple[str, str]]) -> None:
@@ -74,7 +62,7 @@ class MarimoAppPage:
 
     def wait_for_status(self, *statuses: str, timeout_s: float = 120.0) -> str:
         return poll(lambda: self.status() if self.status() in statuses else None, timeout_s,
-                    f"the widget's status stayed {self.status()!r}, expected one of {statuses}")
+                    message=f"the widget's status stayed {self.status()!r}, expected one of {statuses}")
 
     def trace(self) -> list[tuple[str, str]]:
         """Every status and point count the view has written since the page loaded (or the last clear)."""
@@ -120,8 +108,8 @@ class MarimoAppPage:
             picked = self.read(PICKED)
             return picked if picked is not None and math.isclose(picked[1], hi, rel_tol=1e-3) else None
 
-        return poll(shows_hi, timeout_s, f"the app's cell never showed hi = {hi:.4g} from Python; it shows "
-                                         f"{self.read(PICKED)!r}")
+        return poll(shows_hi, timeout_s,
+                    message=f"the app's cell never showed hi = {hi:.4g} from Python; it shows {self.read(PICKED)!r}")
 
     def screenshot(self, path: Any) -> None:
         """A PNG of the whole app, with the mouse parked away from the widget (no hover tooltip)."""

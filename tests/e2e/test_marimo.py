@@ -81,7 +81,7 @@ def test_a_drag_reaches_python(app: MarimoAppPage) -> None:
     before = app.handle_lr("hi")
     app.drag_handle("hi", dx=-100)
     dragged = poll(lambda: (lr := app.handle_lr("hi")) < before * 0.5 and lr, 10,
-                   f"the hi handle did not move left of {before:.4g} in the page")
+                   message=f"the hi handle did not move left of {before:.4g} in the page")
     lo, hi = app.wait_for_picked(dragged)  # the page's value, in Python, in a cell marimo re-ran for the drag
     assert math.isclose(hi, dragged, rel_tol=1e-3)
     assert math.isclose(lo, app.handle_lr("lo"), rel_tol=1e-3)
@@ -117,7 +117,7 @@ def test_stop_from_the_page_ends_the_run(app: MarimoAppPage) -> None:
 def test_fine_tune_trains_with_the_dragged_lrs(app: MarimoAppPage) -> None:
     lo, hi = app.handle_lr("lo"), app.handle_lr("hi")
     app.page.get_by_role("button", name=FINE_TUNE_BUTTON).click()
-    trained = poll(lambda: app.read(TRAINED), RUN_TIMEOUT_S, "the fine_tune cell never reported its training")
+    trained = poll(lambda: app.read(TRAINED), RUN_TIMEOUT_S, message="the fine_tune cell never reported its training")
     assert math.isclose(trained[0], lo, rel_tol=1e-3) and math.isclose(trained[1], hi, rel_tol=1e-3), (trained, lo, hi)
 
 
