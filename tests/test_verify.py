@@ -15,7 +15,7 @@ from lrwidget import LRWidget
 from lrwidget.backends.verify import NoValidationDataError, verify_lrs
 from lrwidget.train import plan as plan_module
 from lrwidget.train.plan import TrainingCall
-from lrwidget.train.verify import MAX_TRIALS, Trial, best_trial, call_at, trial_lrs
+from lrwidget.train.verify import MAX_TRIALS, Trial, best_trial, call_at, edge_trial_lr, trial_lrs
 from lrwidget.widget.verifying import verify_summary
 
 from .learner_helpers import make_learner, separable_data
@@ -158,6 +158,30 @@ def test_the_budget_is_at_most_four_planned_trainings(monkeypatch):
     assert len(verify_lrs(learn, FIT, trial_lrs(0.03))) == len(made) == 3
 
 
+def test_an_edge_trial_goes_one_step_beyond_a_best_at_the_edge_of_the_grid():
+    grid = [Trial(1e-2, 0.5), Trial(3e-2, 0.4), Trial(9e-2, 0.3)]
+    assert edge_trial_lr(grid, 1e-7, 10) == pytest.approx(0.27)  # best at the top: further up
+    assert edge_trial_lr([Trial(1e-2, 0.2), *grid[1:]], 1e-7, 10) == pytest.approx(1e-2 / 3)  # at the bottom: down
+    assert edge_trial_lr([grid[0], Trial(3e-2, 0.1), grid[2]], 1e-7, 10) is None  # inside the grid: done
+    assert edge_trial_lr(grid, 1e-7, 0.2) == 0.2  # kept inside the tested range
+    assert edge_trial_lr([*grid[:2], Trial(0.2, 0.3)], 1e-7, 0.2) is None  # already at its end
+    assert edge_trial_lr([*grid, Trial(0.27, 0.2)], 1e-7, 10) is None  # the budget is spent
+    assert edge_trial_lr([Trial(1e-2, math.nan, "diverged")], 1e-7, 10) is None  # nothing finished
+
+
+def test_verify_lrs_trains_the_edge_trial_within_the_budget(monkeypatch):
+    made = counted_calls(monkeypatch)
+    asked: list[int] = []
+
+    def always_further(trials):
+        asked.append(len(trials))
+        return trials[-1].lr * 3
+
+    trials = verify_lrs(make_learner(2), FIT, trial_lrs(1e-3), more=always_further)
+    assert [trial.lr for trial in trials] == pytest.approx([1e-3 / 3, 1e-3, 3e-3, 9e-3])
+    assert len(made) == MAX_TRIALS and asked == [3]  # asked after the given LRs, never past the budget
+
+
 def test_no_validation_data_is_a_clear_error_before_anything_trains(monkeypatch):
     made = []
     monkeypatch.setattr(plan_module.TrainingCall, "make", lambda self, learn: made.append(self))
@@ -226,18 +250,26 @@ def test_verify_trains_the_planned_call_and_moves_hi_to_the_best_trial(monkeypat
     w.verify()
     trials = w.wait_verify(60)
     assert same(everything(learn), before)
-    assert [call.name for call in made] == ["fine_tune"] * 3  # the planned call, 3 trainings
-    assert [call.kwargs["freeze_epochs"] for call in made] == [2] * 3
-    assert [trial.lr for trial in trials] == pytest.approx([5e-2 / 3, 5e-2, 0.15])
+    # the planned call at the pick × {1/3, 1, 3}, and a 4th a step beyond the edge when the best of those sits there
+    first = trials[:3]
+    assert [trial.lr for trial in first] == pytest.approx([5e-2 / 3, 5e-2, 0.15])
+    best_of_three = min(first, key=lambda trial: trial.valid_loss)
+    expected = 3 if best_of_three is first[1] else 4
+    assert len(trials) == expected
+    if expected == 4:
+        assert trials[3].lr == pytest.approx(0.45 if best_of_three is first[2] else 5e-2 / 9)
+    assert [call.name for call in made] == ["fine_tune"] * expected
+    assert [call.kwargs["freeze_epochs"] for call in made] == [2] * expected
     best = min(trials, key=lambda trial: trial.valid_loss)
     assert w.lr_hi == best.lr and w.lr_lo == pytest.approx(best.lr / 50)  # lo keeps the handles' ratio
     final = w.view.verify
     assert final["state"] == "done" and [t["lr"] for t in final["trials"]] == [t.lr for t in trials]
-    assert final["summary"].startswith("verify: 3/3 trials · best ") and final["summary"].endswith("cost 3 trainings")
+    assert final["summary"].startswith(f"verify: {expected}/{expected} trials · best ")
+    assert final["summary"].endswith(f"cost {expected} trainings")
     # one writer: the calling cell's "running" at the start, then only the publisher thread, never the trainer
     assert set(writers[1:]) == {"lrwidget-verify-publisher"} and "lrwidget-verify" not in writers
     counts = [len(state["trials"]) for state in states]
-    assert counts == sorted(counts) and counts[-1] == 3
+    assert counts == sorted(counts) and counts[-1] == expected
     w.close()
 
 

@@ -28,7 +28,7 @@ from lrwidget.backends.learner import LearnerBackend
 from lrwidget.engine import busy
 from lrwidget.engine.snapshot import TrainingSnapshot
 from lrwidget.train.plan import TrainingCall
-from lrwidget.train.verify import Trial, call_at, check_trial_lrs
+from lrwidget.train.verify import MAX_TRIALS, Trial, call_at, check_trial_lrs
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,13 @@ def trial_kit(backend: Any) -> TrialKit:
 
 
 def verify_lrs(learn: Any, call: TrainingCall, lrs: Sequence[float], *, cancel: threading.Event | None = None,
-               on_trial: Callable[[Trial], None] | None = None) -> list[Trial]:
+               on_trial: Callable[[Trial], None] | None = None,
+               more: Callable[[Sequence[Trial]], float | None] | None = None) -> list[Trial]:
     """Trains ``call`` at each of ``lrs`` (the last group's LR; see :func:`~lrwidget.train.verify.call_at`) from
     one snapshot, and returns each trial's final validation loss. Cost: ``len(lrs)`` planned trainings (1 to 4).
+
+    ``more``, given the finished trials after ``lrs``, names one more LR to train, or None to end; it is asked
+    again after each, while the budget (4 trainings in all) lasts (e.g. :func:`~lrwidget.train.verify.edge_trial_lr`).
 
     ``learn`` is an lrwidget.Learner, a fastai Learner or their backend. ``on_trial`` sees each trial as it ends
     (from the calling thread); ``cancel`` stops the call at the model's next forward, dropping the trial cut short.
@@ -82,7 +86,9 @@ def verify_lrs(learn: Any, call: TrainingCall, lrs: Sequence[float], *, cancel: 
         restore = kit.snapshot()
         stopping = None if cancel is None else kit.model.register_forward_pre_hook(_stop_when_set(cancel))
         try:
-            for lr, trial_call in zip(lrs, calls, strict=True):
+            pending = list(zip(lrs, calls, strict=True))
+            while pending:
+                lr, trial_call = pending.pop(0)
                 if cancel is not None and cancel.is_set():
                     break
                 try:
@@ -96,6 +102,10 @@ def verify_lrs(learn: Any, call: TrainingCall, lrs: Sequence[float], *, cancel: 
                 trials.append(trial)
                 if on_trial is not None:
                     on_trial(trial)
+                if not pending and more is not None and len(trials) < MAX_TRIALS:
+                    extra = more(trials)
+                    if extra is not None:
+                        pending.append((extra, call_at(call, check_trial_lrs([extra])[0])))
         finally:
             if stopping is not None:
                 stopping.remove()

@@ -3,7 +3,8 @@
 Verifying trains the planned call (``fit_one_cycle`` or ``fine_tune`` with its epochs) at a few learning rates
 around the pick and keeps the one with the lowest final validation loss. Each trial costs one planned training, so
 the cost of a verification is its number of trials, as a multiple of one training; it may spend at most
-:data:`MAX_TRIALS`. The default tries the pick × {1/3, 1, 3}: 3 trainings.
+:data:`MAX_TRIALS`. The default tries the pick × {1/3, 1, 3}: 3 trainings, and a 4th one step further out when the
+best of them is at an edge (:func:`edge_trial_lr`).
 
 How a trial runs on a learner (the snapshot, the restore, the validation loss) is the backends' business:
 :func:`lrwidget.backends.verify.verify_lrs`.
@@ -47,6 +48,28 @@ def trial_lrs(pick: float, factors: Sequence[float] = DEFAULT_FACTORS) -> list[f
     if isinstance(pick, bool) or not isinstance(pick, (int, float)) or not math.isfinite(pick) or pick <= 0:
         raise ValueError(f"the pick to verify must be a finite learning rate > 0, got {pick!r}")
     return check_trial_lrs([pick * factor for factor in factors])
+
+
+def edge_trial_lr(trials: Sequence[Trial], low: float, high: float) -> float | None:
+    """One more trial when the best so far is the lowest or highest LR tried: the grid's step beyond it.
+
+    A best at the edge of the grid says only that the best LR may lie further out (the range test's pick is often
+    a few times too low: issue 15). The next LR is that edge × (or ÷) the grid's step, :data:`DEFAULT_FACTORS`' 3,
+    kept inside ``[low, high]`` (the tested range, where the hi handle can go). None when the best lies inside the
+    grid, when no trial finished, when the budget (:data:`MAX_TRIALS`) is spent, or when the next LR was tried.
+    """
+    best = best_trial(trials)
+    if best is None or len(trials) >= MAX_TRIALS:
+        return None
+    tried = sorted(trial.lr for trial in trials)
+    step = DEFAULT_FACTORS[-1]
+    if best.lr == tried[-1]:
+        lr = min(best.lr * step, high)
+    elif best.lr == tried[0]:
+        lr = max(best.lr / step, low)
+    else:
+        return None
+    return None if lr in tried else lr
 
 
 def check_trial_lrs(lrs: Sequence[float]) -> list[float]:
@@ -93,4 +116,4 @@ def best_trial(trials: Sequence[Trial]) -> Trial | None:
 
 
 __all__ = ["DEFAULT_FACTORS", "MAX_TRIALS", "Trial", "TrialStatus", "best_trial", "call_at", "check_trial_lrs",
-           "trial_lrs"]
+           "edge_trial_lr", "trial_lrs"]

@@ -4,9 +4,10 @@ the trial with the lowest final validation loss.
 The planned call is the schedule preview's (``fit_one_cycle`` or ``fine_tune``, with its epochs and, for fine_tune,
 its freeze epochs), with the handles' LRs, exactly what ``w.fine_tune``/``w.fit_one_cycle`` would run. Each trial
 moves the handles' last-group LR and keeps their ratio (see :func:`lrwidget.train.verify.call_at`). The default
-trials are the pick × {1/3, 1, 3}: **3 planned trainings** (at most 4 are allowed), plus a pass over the validation
-set after each. Everything runs through :func:`lrwidget.backends.verify.verify_lrs`: each trial starts from one
-snapshot, and the learner is left exactly as before, also after a Stop or an error.
+trials are the pick × {1/3, 1, 3}: **3 planned trainings**, and a 4th a step further out when the best of them is at
+an edge (at most 4 are allowed), plus a pass over the validation set after each. Everything runs through
+:func:`lrwidget.backends.verify.verify_lrs`: each trial starts from one snapshot, and the learner is left exactly as
+before, also after a Stop or an error.
 
 Threading (DESIGN.md: one writer): the training thread only appends finished trials to a locked list. A publisher
 thread alone writes the view's ``verify`` trait (``{"state", "trials": [{lr, valid_loss, status}], "summary",
@@ -25,7 +26,7 @@ from typing import Any
 from lrwidget.backends import Backend
 from lrwidget.backends.verify import trial_kit, verify_lrs
 from lrwidget.train.plan import TrainingCall, TrainingCallName
-from lrwidget.train.verify import DEFAULT_FACTORS, Trial, best_trial, check_trial_lrs
+from lrwidget.train.verify import DEFAULT_FACTORS, Trial, best_trial, check_trial_lrs, edge_trial_lr
 from lrwidget.widget.repeats import lr_text
 from lrwidget.widget.view import LRCurveView
 
@@ -193,15 +194,16 @@ class Verifying:
 
         The planned call is the preview's (``w.preview``, ``w.preview_epochs``, ``w.preview_freeze_epochs``) with the
         handles' LRs, as ``w.fine_tune``/``w.fit_one_cycle`` would make it. ``lrs`` are the hi LRs to try (1 to 4;
-        each keeps the handles' lo/hi ratio); default: ``w.lr_hi`` × {1/3, 1, 3}, kept inside the tested range.
+        each keeps the handles' lo/hi ratio); default: ``w.lr_hi`` × {1/3, 1, 3}, kept inside the tested range, and
+        when the best of those is the lowest or highest, one more a step (3×) beyond it.
 
-        **Cost: one planned training per trial** (3 by default, at most 4), plus a pass over the validation set after
-        each. Every trial starts from the same snapshot, and the model, optimizer, freezing, loaders' and global RNGs
-        are put back exactly as before, also after a Stop or an error. Each trial's final validation loss is drawn at
-        its LR as it finishes; the status line says ``verify: 2/3 trials · best 3.1e-3 (valid 0.412) · cost 3
-        trainings``. At the end hi moves to the best trial's LR and lo keeps its ratio. ``w.stop()`` stops at the
-        next training step (the finished trials still count); ``w.wait_verify()`` waits and returns the trials
-        (``w.trials``).
+        **Cost: one planned training per trial** (3 by default, 4 with that edge trial), plus a pass over the
+        validation set after each. Every trial starts from the same snapshot, and the model, optimizer, freezing,
+        loaders' and global RNGs are put back exactly as before, also after a Stop or an error. Each trial's final
+        validation loss is drawn at its LR as it finishes; the status line says ``verify: 2/3 trials · best 3.1e-3
+        (valid 0.412) · cost 3 trainings``. At the end hi moves to the best trial's LR and lo keeps its ratio.
+        ``w.stop()`` stops at the next training step (the finished trials still count); ``w.wait_verify()`` waits and
+        returns the trials (``w.trials``).
 
         Raises, before anything trains: RuntimeError while a range test or verification runs, or without a preview
         (no planned call); ValueError without validation data (naming what is missing) or for bad ``lrs``;
@@ -215,9 +217,12 @@ class Verifying:
         lo, hi = self._picked()
         tried = self._trial_lrs(hi, lrs)
         ratio = lo / hi
+        low, high = self.view.start_lr, self.view.end_lr
+        # The default grid goes one step further out when its best trial sits at an edge; given LRs are tried as given.
+        more = None if lrs is not None else (lambda trials: edge_trial_lr(trials, low, high))
 
         def run_trials(cancel: threading.Event, on_trial: Callable[[Trial], None]) -> list[Trial]:
-            return verify_lrs(self._backend, call, tried, cancel=cancel, on_trial=on_trial)
+            return verify_lrs(self._backend, call, tried, cancel=cancel, on_trial=on_trial, more=more)
 
         run = VerifyRun(run_trials, len(tried), self._publish_verify, lambda trials: self._move_to_best(trials, ratio),
                         self._backend.lease)
@@ -274,7 +279,7 @@ class Verifying:
 
     def _publish_verify(self, state: str, trials: list[Trial], error: str) -> None:
         run = self._verify_run
-        planned = run.planned if run is not None else len(trials)
+        planned = max(run.planned, len(trials)) if run is not None else len(trials)  # an edge trial adds one
         self.view.verify = {"state": state, "trials": [trial.as_json() for trial in trials], "cost": planned,
                             "summary": verify_summary(state, trials, planned), **({"error": error} if error else {})}
 
