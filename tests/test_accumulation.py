@@ -130,3 +130,24 @@ def test_learner_lr_find_accumulates_as_range_test_does() -> None:
     assert curve.raw_losses == direct.raw_losses and curve.lrs == direct.lrs
     plain = range_test(learn.model, learn.opt, learn.loss_func, learn.train_dl, num_it=10)
     assert plain.raw_losses != direct.raw_losses
+
+
+def test_the_recorded_loss_is_torch_lr_finders_summed_loss_over_k():
+    # What the README says: torch-lr-finder sums loss / k over the micro-batches, the same mean we record. Its
+    # schedule is start * (end/start) ** (i / (n - 1)); ours (fastai's) is i / n, so our end_lr is stretched to match.
+    torch_lr_finder = pytest.importorskip("torch_lr_finder")  # the `bench` extra, installed by make setup
+    start, end, n, k = 1e-4, 1e-1, 12, 3
+    torch.manual_seed(0)
+    ours_model = make_mlp()
+    theirs_model = make_mlp()
+    theirs_model.load_state_dict(ours_model.state_dict())
+    data = make_regression_data(n=96)
+    ours = range_test(ours_model, torch.optim.SGD(ours_model.parameters(), lr=start), nn.functional.mse_loss,
+                      DataLoader(data, batch_size=8), start_lr=start, end_lr=start * (end / start) ** (n / (n - 1)),
+                      num_it=n, stop_div=False, accumulation_steps=k)
+    finder = torch_lr_finder.LRFinder(theirs_model, torch.optim.SGD(theirs_model.parameters(), lr=start),
+                                      nn.MSELoss(), device="cpu")
+    finder.range_test(DataLoader(data, batch_size=8), end_lr=end, num_iter=n, step_mode="exp", smooth_f=0,
+                      diverge_th=1e9, accumulation_steps=k)
+    assert ours.lrs == pytest.approx(finder.history["lr"], rel=1e-9)
+    assert ours.raw_losses == pytest.approx(finder.history["loss"], rel=1e-5)

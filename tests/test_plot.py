@@ -17,7 +17,7 @@ from lrwidget.engine.rangetest import RangeTestResult
 from lrwidget.suggest import minimum, valley
 from lrwidget.suggest.markers import MARKERS, MARKERS_BY_NAME
 
-STYLES = Path(__file__).resolve().parents[1] / "js" / "src" / "styles.css"
+STYLES = Path(__file__).resolve().parents[1] / "js" / "src" / "view.css"  # the view's colours
 
 
 def a_result(n: int = 100, num_it: int | None = None) -> RangeTestResult:
