@@ -187,9 +187,74 @@ def synthetic_binary() -> Arrays:
     return _standardize(x), y
 
 
+@functools.cache
+def synthetic_tabular() -> Arrays:
+    """20,000 rows: 3 categorical columns (codes 0-49, 0-19, 0-9) then 8 numeric ones; a binary target from both."""
+    rng = np.random.RandomState(21)
+    cards, rows = (50, 20, 10), 20_000
+    codes = np.stack([rng.randint(card, size=rows) for card in cards], axis=1)
+    numeric = rng.randn(rows, 8)
+    effects = [rng.randn(card) for card in cards]
+    logit = sum(effect[codes[:, i]] for i, effect in enumerate(effects)) + numeric @ rng.randn(8) * 0.5
+    target = (logit + rng.logistic(size=rows) > 0).astype(np.int64)
+    return np.concatenate([codes, numeric], axis=1).astype(np.float32), target
+
+
+class TabularModel(nn.Module):
+    """An embedding per categorical column, concatenated with the numeric columns, into an MLP (fastai's shape)."""
+
+    def __init__(self, cards: tuple[int, ...] = (50, 20, 10), numeric: int = 8) -> None:
+        super().__init__()
+        self.embeddings = nn.ModuleList(nn.Embedding(card, min(16, (card + 1) // 2)) for card in cards)
+        width = sum(embedding.embedding_dim for embedding in self.embeddings) + numeric
+        self.mlp = nn.Sequential(nn.Linear(width, 64), nn.ReLU(), nn.BatchNorm1d(64), nn.Linear(64, 32), nn.ReLU(),
+                                 nn.Linear(32, 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        codes = x[:, : len(self.embeddings)].long()
+        embedded = [embedding(codes[:, i]) for i, embedding in enumerate(self.embeddings)]
+        return self.mlp(torch.cat([*embedded, x[:, len(self.embeddings) :]], dim=1))
+
+
+@functools.cache
+def synthetic_sequences() -> Arrays:
+    """3,000 sequences of 12 tokens (vocabulary 8); the label says whether token 1 occurs more often than token 2,
+    flipped for 10% of them, so that the loss has a floor and a model that overfits pays for it."""
+    rng = np.random.RandomState(33)
+    tokens = rng.randint(8, size=(3000, 12))
+    label = ((tokens == 1).sum(axis=1) > (tokens == 2).sum(axis=1)).astype(np.int64)
+    label ^= (rng.rand(len(label)) < 0.1).astype(np.int64)
+    return tokens.astype(np.float32), label
+
+
+class TinyTransformer(nn.Module):
+    """Token and position embeddings, one pre-norm encoder layer (32 wide, 4 heads), mean pooling, a linear head."""
+
+    def __init__(self, vocabulary: int = 8, length: int = 12, width: int = 32) -> None:
+        super().__init__()
+        self.tokens = nn.Embedding(vocabulary, width)
+        self.positions = nn.Parameter(torch.randn(length, width) * 0.02)
+        self.encoder = nn.TransformerEncoderLayer(width, 4, dim_feedforward=64, dropout=0.0, batch_first=True,
+                                                  norm_first=True)
+        self.head = nn.Linear(width, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(self.tokens(x.long()) + self.positions).mean(dim=1))
+
+
+def tabular_model(seed: int) -> nn.Module:
+    return TabularModel()
+
+
+def tiny_transformer(seed: int) -> nn.Module:
+    return TinyTransformer()
+
+
 # How ``lrwidget.suggest.sweetspot`` was made, for judging its numbers: tasks 1-7 were its design set; tasks 8-12 were
 # held out and sank the first version (which scaled the lr by 4/epochs), so it was revised on tasks 1-12; tasks 13-18
 # were held out from that revision, and its final constants were then chosen among three candidates on all 18.
+# Tasks 19-21 (a deep plain MLP that SGD drives to a late divergence, a tabular model with embeddings, a small
+# transformer) came with the budget-aware default of issue 15, after its rule was chosen on tasks 1-18.
 TASKS: tuple[Task, ...] = (
     Task("digits MLP, AdamW", digits_flat, mlp((64, 128, 10)), True, "adamw", epochs=8),
     Task("diabetes MLP regr., AdamW", diabetes, mlp((10, 32, 1)), False, "adamw", epochs=16, batch_size=32),
@@ -217,4 +282,8 @@ TASKS: tuple[Task, ...] = (
     Task("synthetic regr. MLP+BN, AdamW", synthetic_regression, mlp((20, 64, 64, 1), batchnorm=True), False,
          "adamw", epochs=12),
     Task("digits CNN, no BN, AdamW", digits_images, cnn_without_batchnorm, True, "adamw", epochs=6),
+    Task("digits deep plain MLP, SGD", digits_flat, mlp((64, *(128,) * 5, 10)), True, "sgd", epochs=12),
+    Task("tabular embeddings MLP+BN, AdamW", synthetic_tabular, tabular_model, True, "adamw", epochs=3,
+         batch_size=256, valid_fraction=0.2),
+    Task("tiny transformer, AdamW", synthetic_sequences, tiny_transformer, True, "adamw", epochs=6, batch_size=32),
 )

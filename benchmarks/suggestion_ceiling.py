@@ -7,11 +7,11 @@ Reads the JSON that ``suggestion_quality.py --json`` writes (every curve, every 
    the "within 10%" bar on a fresh seed: no suggestion can be held to a tighter standard than that.
 2. How much of the oracle LR the range test predicts. log10(oracle LR) is fitted by least squares on what a
    suggestion can read: the zero-lag curve's steepest descent, floor, floor's right edge and divergence (as
-   ``lrwidget.suggest.sweetspot.curve_features`` finds them) and its depth (log10 of floor over start level), log10
-   of the planned epochs, whether the call is ``fine_tune`` (0 or 1), and with ``--valid`` the same landmarks of the
-   validation loss, measured by re-running each range test with a validation pass after every step. Every subset of
-   up to ``--max-features`` of them is fitted twice: on all tasks (in-sample: it has seen the task it is scored on)
-   and leaving the scored task out (an honest estimate for a new task).
+   ``lrwidget.suggest.sweetspot.curve_features`` finds them) and its depth (log10 of floor over start level), the
+   budget (log10 of the planned epochs, and of the planned optimizer steps), whether the call is ``fine_tune`` (0 or
+   1), and with ``--valid`` the same landmarks of the validation loss that the range tests recorded after every step.
+   Every subset of up to ``--max-features`` of them is fitted twice: on all tasks (in-sample: it has seen the task it
+   is scored on) and leaving the scored task out (an honest estimate for a new task).
 3. The best rule in hindsight: for every one or two of those features, an exhaustive search over
    ``log10(lr) = a + b·f1 (+ c·f2)`` (slopes −0.5…1.5, intercepts −3…3) for the most tasks within 10%, then the
    smallest worst case, scored on the very tasks it was searched on. If even that misses some task, no rule of that
@@ -34,16 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]  # runs from a checkout, installed or not
 from _common import markdown_table, replace_section  # noqa: E402
-from _quality_tasks import TASKS  # noqa: E402
 
-from lrwidget.engine.rangetest import range_test  # noqa: E402
 from lrwidget.suggest import suggestion_window  # noqa: E402
-from lrwidget.suggest.sweetspot import curve_features, zero_lag_curve  # noqa: E402
+from lrwidget.suggest.sweetspot import curve_features, start_level, zero_lag_curve  # noqa: E402
 
 WITHIN = 0.10
 LANDMARKS = ("steepest", "floor", "floor_edge", "divergence", "depth")
@@ -59,49 +56,25 @@ def landmarks(lrs: Sequence[float], losses: Sequence[float], raw_losses: Sequenc
     features = curve_features(curve.log_lrs, curve.smoothed)
     if features is None:
         return [float(curve.log_lrs[0])] * (len(LANDMARKS) - 1) + [0.0]
-    start_level = float(np.median(curve.smoothed[: max(5, len(curve.smoothed) // 10)]))
-    depth = math.log10(max(float(curve.smoothed[features.floor]) / start_level, 1e-6))
+    depth = math.log10(max(float(curve.smoothed[features.floor]) / start_level(curve.smoothed), 1e-6))
     return [float(curve.log_lrs[index]) for index in features] + [depth]
-
-
-def validation_curve(task_index: int, seed: int) -> dict[str, list[float]]:
-    """The task's range test again (same seed: the same per-batch losses), with the valid loss after every step."""
-    task = TASKS[task_index]
-    learner = task.learner(seed)
-    valid_losses: list[float] = []
-
-    def validate(_point: Any) -> None:
-        learner.model.eval()
-        with torch.no_grad():
-            total = count = 0
-            for inputs, target in learner.valid_dl:
-                total += float(learner.loss_func(learner.model(inputs), target)) * len(target)
-                count += len(target)
-        learner.model.train()
-        valid_losses.append(total / count)
-
-    result = range_test(learner.model, learner.opt, learner.loss_func, learner.train_dl, on_point=validate)
-    return {"lrs": result.lrs, "losses": result.losses, "valid": valid_losses, "num_it": result.num_it}
-
-
-def task_index_of(label: str) -> int:
-    return next(index for index, task in enumerate(TASKS) if label.startswith(task.name + ","))
 
 
 def feature_table(rows: list[dict[str, Any]], with_valid: bool) -> tuple[list[str], list[np.ndarray]]:
     """Names, and per task a (seeds × features) array, of every candidate feature."""
-    names = [f"train {name}" for name in LANDMARKS] + ["log10 epochs", "fine_tune"]
+    names = [f"train {name}" for name in LANDMARKS] + ["log10 epochs", "log10 steps", "fine_tune"]
     names += [f"valid {name}" for name in LANDMARKS] if with_valid else []
     table = []
     for row in rows:
         per_seed = []
-        for seed, curve in enumerate(row["curves"]):
+        for curve in row["curves"]:
             values = landmarks(curve["lrs"], curve["losses"], curve["raw_losses"], curve["num_it"])
-            values += [math.log10(row["epochs"]), float("fine_tune(" in row["task"])]
+            values += [math.log10(row["epochs"]), math.log10(row["epochs"] * curve["steps_per_epoch"]),
+                       float("fine_tune(" in row["task"])]
             if with_valid:
-                valid = validation_curve(task_index_of(row["task"]), seed)
-                # The valid losses are not smoothed by the range test: they stand in for both curves.
-                values += landmarks(valid["lrs"], valid["valid"], valid["valid"], valid["num_it"])
+                # The range test's validation losses (one per step) are not smoothed: they stand in for both curves.
+                valid = curve["valid_losses"]
+                values += landmarks(curve["lrs"][: len(valid)], valid, valid, curve["num_it"])
             per_seed.append(values)
         table.append(np.array(per_seed))
     return names, table
@@ -109,7 +82,7 @@ def feature_table(rows: list[dict[str, Any]], with_valid: bool) -> tuple[list[st
 
 def loss_by_log_lr(row: dict[str, Any]) -> np.ndarray:
     """The grid as [log10(lr), mean final loss] rows; a diverged run (inf) counts as a loss of 1e6."""
-    return np.array([[math.log10(lr), min(loss, 1e6)] for lr, loss, _acc in row["grid"]])
+    return np.array([[math.log10(lr), min(loss, 1e6)] for lr, loss, *_ in row["grid"]])
 
 
 def interpolated_regret(row: dict[str, Any], log_lrs: Sequence[float]) -> float:
@@ -228,20 +201,20 @@ def hindsight_text(rows: list[dict[str, Any]], names: list[str], table: list[np.
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="the JSON written by suggestion_quality.py --json")
-    parser.add_argument("--valid", action="store_true", help="add validation-loss landmarks (re-runs the range tests)")
+    parser.add_argument("--valid", action="store_true", help="add the validation loss's landmarks")
     parser.add_argument("--max-features", type=int, default=3, help="largest feature subset fitted (default 3)")
     parser.add_argument("--write", action="store_true",
                         help="replace the ## Suggestion ceiling section of BENCHMARKS.md")
     args = parser.parse_args()
-    torch.set_num_threads(1)
     rows = json.loads(args.results.read_text())
     if not rows or any("grid_seed_losses" not in row for row in rows):
         raise SystemExit(f"{args.results} has no per-seed grid losses: rerun suggestion_quality.py --json")
     names, table = feature_table(rows, args.valid)
     command = "python benchmarks/suggestion_ceiling.py " + " ".join(sys.argv[1:])
     text = (f"Measured with `{command.strip()}` on the results of the run above ({len(rows)} tasks, "
-            f"{len(rows[0]['curves'])} seeds). Regrets here interpolate the grid's mean loss at each seed's pick "
-            "(log10 LR), so sweetspot's row differs a little from its trained numbers above.\n\n"
+            f"{len(rows[0]['curves'])} range tests each). Regrets here interpolate the grid's mean loss at each "
+            "range test's pick "
+            "(log10 LR), as the run above scores every method.\n\n"
             + "\n\n".join([seed_noise_text(rows), fitted_rules_text(rows, names, table, args.max_features),
                            hindsight_text(rows, names, table)]))
     print(text)

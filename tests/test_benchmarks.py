@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -23,15 +24,23 @@ def test_suggestion_quality_quick_then_ceiling(tmp_path: Path) -> None:
     results = tmp_path / "quality.json"
     quality = run_benchmark("suggestion_quality.py", "--quick", "--workers", "1", "--json", str(results))
     rows = json.loads(results.read_text())
-    assert [len(row["curves"]) for row in rows] == [1, 1]
+    assert [len(row["curves"]) for row in rows] == [2, 2]
     for row in rows:
         assert len(row["grid_seed_losses"]) == len(row["grid"]) == 7
-        assert set(row["methods"]) == {"valley", "steep", "minimum", "slide", "sweetspot"}
-        assert row["oracle_loss"] == min(loss for _lr, loss, _acc in row["grid"])
-    assert "**within 10% of the oracle**" in quality
+        assert set(row["methods"]) == {"valley", "steep", "minimum", "slide", "sweetspot", "verified"}
+        assert row["oracle_loss"] == min(loss for _lr, loss, _acc, _seeds in row["grid"])
+        assert 2 <= row["oracle_seeds"] <= 4 and math.isfinite(row["retrained_loss"])
+        # Every pick is scored on the grid's mean curve, which no LR can beat.
+        assert all(regret >= 0 for method in row["methods"].values() for regret in method["regrets"])
+        assert all(3 <= n <= 4 for n in row["methods"]["verified"]["trainings"])
+        assert len(row["verified_best_trial"]["regrets"]) == 2  # the same trials, hi at the best one
+        assert all(len(curve["valid_losses"]) == len(curve["lrs"]) for curve in row["curves"])
+    assert "**tasks within 10% of the oracle**" in quality
+    assert "The oracle retrained on fresh seeds lands within 5% of its loss on" in quality
+    assert "Moving hi to the best trial itself instead of the bottom of the fitted parabola" in quality
 
-    ceiling = run_benchmark("suggestion_ceiling.py", str(results), "--max-features", "1")
-    assert "Seed noise: needs at least 2 seeds." in ceiling
+    ceiling = run_benchmark("suggestion_ceiling.py", str(results), "--valid", "--max-features", "1")
+    assert "Seed noise: the grid's best LR chosen on all seeds but one" in ceiling
     assert "sweetspot (as shipped, interpolated)" in ceiling
     assert "The best rules in hindsight" in ceiling
 
@@ -78,3 +87,27 @@ def test_seed_noise_scores_the_oracle_chosen_without_each_seed() -> None:
 def test_amp_accumulation_benchmark_quick() -> None:
     output = run_benchmark("amp_accumulation.py", "--quick")
     assert "bf16" in output and "accumulation" in output
+
+
+def load_benchmark_module(name: str):
+    import importlib
+    sys.path[:0] = [str(BENCHMARKS)]
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def test_the_oracle_is_the_best_mean_among_the_lrs_trained_on_every_seed() -> None:
+    oracle = load_benchmark_module("_quality_oracle")
+    grid = oracle.Grid(task=0, epochs=1, lrs=[1e-3, 1e-2, 1e-1], seeds=4,
+                       runs=[{0: (1.0, 0.5), 1: (1.2, 0.5)},  # only 2 of the 4 seeds: not a contender
+                             {s: (2.0 + 0.1 * s, 0.9) for s in range(4)},
+                             {s: (2.4, 0.8) for s in range(4)}])
+    assert grid.oracle == 1 and grid.mean(1) == pytest.approx(2.15)
+    # Candidates are judged on what each LR has: the first LR's two seeds make it the one to catch up.
+    assert grid.candidates() == [0]
+    assert grid.relative_se(2) == 0.0 and grid.relative_se(1) > 0
+    # Between grid LRs the mean loss is interpolated in log10(lr); outside, clamped; a bad LR counts as diverged.
+    assert grid.loss_at(10**-1.5) == pytest.approx((2.15 + 2.4) / 2)
+    assert grid.loss_at(1.0) == pytest.approx(2.4) and grid.loss_at(math.nan) == 1e6

@@ -14,7 +14,15 @@ from lrwidget import Learner
 from lrwidget.engine.rangetest import RangeTestResult, range_test
 from lrwidget.engine.smoothing import LossSmoother
 from lrwidget.suggest import minimum, slide, steep, suggest_lrs, suggestion_window, sweetspot, valley
-from lrwidget.suggest.sweetspot import MIN_POINTS, TIP, curve_features, delag, zero_lag_curve
+from lrwidget.suggest.sweetspot import (
+    MIN_POINTS,
+    TIP,
+    below_the_rise,
+    curve_features,
+    delag,
+    is_flat,
+    zero_lag_curve,
+)
 from tests.conftest import make_mlp, make_regression_data
 
 NUM_IT = 100
@@ -155,6 +163,40 @@ def test_a_loss_that_never_falls_gets_the_lowest_lr() -> None:
     lrs = np.logspace(-7, 1, 50)
     rising = np.linspace(1.0, 3.0, 50)
     assert sweetspot(lrs, rising, raw_losses=rising).lr == pytest.approx(lrs[0])
+
+
+def plateau_then_blow_up(level: float = 2.3, noise: float = 0.005, rise_at: float = 0.5) -> tuple[np.ndarray, ...]:
+    """A deep plain net's range test: flat at ``level`` (with noise), then a blow-up from lr = 10**rise_at."""
+    log_lrs = -7 + 8 * np.arange(NUM_IT) / NUM_IT
+    blow_up = np.where(log_lrs > rise_at, abs(level) * (np.exp((log_lrs - rise_at) * 8) - 1), 0.0)
+    raw = level + blow_up + noise * abs(level) * np.random.default_rng(1).standard_normal(NUM_IT)
+    return 10.0**log_lrs, raw
+
+
+@pytest.mark.parametrize("level", [2.3, -1.5])  # a loss may be negative (a log-likelihood): the 5% is of its size
+def test_a_plateau_with_no_descent_gets_a_decade_below_where_the_loss_starts_to_rise(level: float) -> None:
+    lrs, raw = plateau_then_blow_up(level)
+    curve = zero_lag_curve(lrs, raw, raw_losses=raw)
+    assert is_flat(curve.smoothed)
+    suggestion = sweetspot(lrs, raw, raw_losses=raw)
+    # The landmarks of the noise would sit anywhere on the plateau. The loss leaves it at 10**0.5, which the zero-lag
+    # average (0.2 decades each way) shows up to half a decade early; the suggestion is a decade below that.
+    assert math.log10(suggestion.lr) == pytest.approx(below_the_rise(curve))
+    assert 0.5 - 1.5 < math.log10(suggestion.lr) <= 0.5 - 1
+
+
+def test_a_fall_of_more_than_five_percent_is_read_as_a_descent() -> None:
+    lrs, raw = plateau_then_blow_up(noise=0.0)
+    log_lrs = np.log10(lrs)
+    raw = raw - 2.3 * 0.08 / (1 + np.exp(-(log_lrs + 3) / 0.2))  # an 8% fall centred on 1e-3
+    curve = zero_lag_curve(lrs, raw, raw_losses=raw)
+    assert not is_flat(curve.smoothed)
+    features = curve_features(curve.log_lrs, curve.smoothed)
+    assert features is not None and curve.log_lrs[features.steepest] == pytest.approx(-3, abs=0.2)
+    middle = (curve.log_lrs[features.steepest] + curve.log_lrs[features.divergence]) / 2
+    expected = min(middle - math.log10(2), max(curve.log_lrs[features.floor_edge], curve.log_lrs[features.steepest]))
+    log_lr = math.log10(sweetspot(lrs, raw, raw_losses=raw).lr)
+    assert log_lr == pytest.approx(expected) and abs(log_lr - below_the_rise(curve)) > 0.5
 
 
 def test_a_curve_that_never_diverges_stays_on_the_floor() -> None:

@@ -15,7 +15,16 @@ from lrwidget import LRWidget
 from lrwidget.backends.verify import NoValidationDataError, verify_lrs
 from lrwidget.train import plan as plan_module
 from lrwidget.train.plan import TrainingCall
-from lrwidget.train.verify import MAX_TRIALS, Trial, best_trial, call_at, edge_trial_lr, trial_lrs
+from lrwidget.train.verify import (
+    MAX_TRIALS,
+    Trial,
+    best_trial,
+    call_at,
+    default_trial_lrs,
+    edge_trial_lr,
+    trial_lrs,
+    verified_lr,
+)
 from lrwidget.widget.verifying import verify_summary
 
 from .learner_helpers import make_learner, separable_data
@@ -207,6 +216,30 @@ def test_the_best_trial_is_the_lowest_finite_valid_loss():
     assert verify_summary("running", trials[:3], 3) == "verify: 3/3 trials · best 0.01 (valid 0.4) · cost 3 trainings"
 
 
+def test_hi_goes_to_the_bottom_of_the_parabola_through_the_best_trial_and_its_neighbours():
+    # log(loss) = (log10 lr + 2.2)² + 1 at 1e-3, 1e-2, 1e-1 (one diverged trial among them is left out): bottom 10**-2.2
+    losses = {x: math.exp((x + 2.2) ** 2 + 1) for x in (-3.0, -2.0, -1.0)}
+    trials = [Trial(10**x, loss) for x, loss in losses.items()] + [Trial(10**-1.5, math.inf, "diverged")]
+    assert math.log10(verified_lr(trials)) == pytest.approx(-2.2)
+    summary = verify_summary("done", trials[:3], 3)
+    assert summary.endswith("best 0.01 (valid 2.83) · hi 6.3e-3, fitted · cost 3 trainings")
+    assert " fitted" not in verify_summary("running", trials[:3], 3)  # only once the verification has ended
+    # Negative losses (a log-likelihood) are fitted as they are; the bottom stays between the neighbours.
+    bottom = -2.5 + 1 / 1.1  # slopes -1 and 0.1 per decade: the slope is 0 at 1/1.1 of a decade past their midpoint
+    assert verified_lr([Trial(1e-3, -1.0), Trial(1e-2, -2.0), Trial(1e-1, -1.9)]) == pytest.approx(10**bottom)
+    # Two equal best: the bottom lies midway between them.
+    assert verified_lr([Trial(1e-3, 1.0), Trial(1e-2, 0.5), Trial(1e-1, 0.5)]) == pytest.approx(10**-1.5)
+    # The best at an edge, or nothing finished: the best trial's LR, or None.
+    assert verified_lr([Trial(1e-3, 1.0), Trial(1e-2, 0.9), Trial(1e-1, 0.5)]) == 1e-1
+    assert verified_lr([Trial(1e-3, math.nan, "diverged")]) is None
+
+
+def test_the_default_trials_stay_inside_the_tested_range():
+    assert default_trial_lrs(1e-2, 1e-7, 10) == pytest.approx([1e-2 / 3, 1e-2, 3e-2])
+    assert default_trial_lrs(5.0, 1e-7, 10) == pytest.approx([5 / 3, 5.0, 10.0])
+    assert default_trial_lrs(1e-7, 1e-7, 10) == pytest.approx([1e-7, 3e-7])  # a clamped duplicate is tried once
+
+
 def test_fastai_trials_start_from_one_snapshot_and_restore(tmp_path):
     fastai_basics = pytest.importorskip("fastai.basics")
     from .test_backends import fastai_learner
@@ -237,7 +270,7 @@ def finished_widget(learn, **kwargs) -> LRWidget:
     return w
 
 
-def test_verify_trains_the_planned_call_and_moves_hi_to_the_best_trial(monkeypatch):
+def test_verify_trains_the_planned_call_and_moves_hi_to_the_fitted_bottom(monkeypatch):
     made = counted_calls(monkeypatch)
     learn = shuffled_learner()
     w = finished_widget(learn, preview="fine_tune")
@@ -260,8 +293,8 @@ def test_verify_trains_the_planned_call_and_moves_hi_to_the_best_trial(monkeypat
         assert trials[3].lr == pytest.approx(0.45 if best_of_three is first[2] else 5e-2 / 9)
     assert [call.name for call in made] == ["fine_tune"] * expected
     assert [call.kwargs["freeze_epochs"] for call in made] == [2] * expected
-    best = min(trials, key=lambda trial: trial.valid_loss)
-    assert w.lr_hi == best.lr and w.lr_lo == pytest.approx(best.lr / 50)  # lo keeps the handles' ratio
+    hi = verified_lr(trials)
+    assert w.lr_hi == pytest.approx(hi) and w.lr_lo == pytest.approx(hi / 50)  # lo keeps the handles' ratio
     final = w.view.verify
     assert final["state"] == "done" and [t["lr"] for t in final["trials"]] == [t.lr for t in trials]
     assert final["summary"].startswith(f"verify: {expected}/{expected} trials · best ")
@@ -295,6 +328,29 @@ def test_stop_during_verify_cuts_the_trial_short_restores_and_leaves_the_handles
     w.close()
 
 
+def test_run_during_verify_is_refused_naming_the_verification_and_changes_nothing():
+    learn = shuffled_learner()
+    w = finished_widget(learn)
+    loss_func, refusals, runs = learn.loss_func, [], len(w.runs)
+
+    def trying_loss(prediction, target):
+        if not refusals:
+            with pytest.raises(RuntimeError) as refused:
+                w.run()
+            refusals.append(str(refused.value))
+            w.stop()
+        return loss_func(prediction, target)
+
+    learn.loss_func = trying_loss
+    w.verify()
+    w.wait_verify(60)
+    learn.loss_func = loss_func
+    assert refusals == ["w.run() refused: a verification is training its trials; call w.stop() or w.wait_verify() "
+                        "first"]
+    assert len(w.runs) == runs and not w.running
+    w.close()
+
+
 def test_stop_after_a_trial_keeps_and_draws_the_finished_one_and_moves_hi_there(monkeypatch):
     learn = shuffled_learner()
     w = finished_widget(learn)
@@ -313,7 +369,7 @@ def test_stop_after_a_trial_keeps_and_draws_the_finished_one_and_moves_hi_there(
     assert len(trials) == 1 and w.view.verify["state"] == "stopped"
     assert len(w.view.verify["trials"]) == 1  # one entry per finished trial
     assert w.view.verify["summary"].startswith("verify stopped: 1/3 trials · best ")
-    assert w.lr_hi == best_trial(trials).lr
+    assert w.lr_hi == verified_lr(trials) == best_trial(trials).lr  # one trial: nothing to fit
     assert same(everything(learn), before)
     w.close()
 
@@ -366,7 +422,7 @@ def test_verify_runs_in_the_foreground_too():
     before = everything(learn)
     w.verify(lrs=[0.01, 0.1])
     assert [t["lr"] for t in w.view.verify["trials"]] == [0.01, 0.1] and w.view.verify["state"] == "done"
-    assert w.lr_hi == best_trial(w.trials).lr
+    assert w.lr_hi == verified_lr(w.trials) == best_trial(w.trials).lr  # two trials: nothing to fit
     assert same(everything(learn), before)
     with pytest.raises(ValueError, match="outside the tested range"):
         w.verify(lrs=[100.0])

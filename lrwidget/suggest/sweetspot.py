@@ -20,6 +20,12 @@ right of where it happened. ``sweetspot`` reads the per-batch losses instead:
    steps, not for the one step each lr gets in the range test. It is never past the floor's right edge (the last lr
    within 20% of the drop above the minimum). For ``fine_tune`` it is the full geometric mean, because fine_tune
    halves ``base_lr`` after the frozen epoch.
+4. A curve that never falls by :data:`FLAT_DROP` (5%) of its start level shows no descent to read: the landmarks
+   would be noise. A deep plain network does this, stuck on its plateau for all 100 steps until the lr blows it up;
+   it trains only when an lr is held for many steps. The suggestion is then fastai's rule of thumb, an order of
+   magnitude below where the loss leaves its start level for good (the last lr within :data:`RISE_FRACTION` (10%)
+   above it), kept inside the tested range. On the suite's deep plain MLP this is +86% against the oracle where the
+   landmarks' reading was 5e-4, which never leaves the plateau (BENCHMARKS.md, "Suggestion quality").
 
 Without raw losses the smoothed ones are de-lagged by inverting fastai's debiased EMA exactly. Every step is O(n).
 """
@@ -33,11 +39,12 @@ import torch
 
 from lrwidget.suggest.fastai_methods import FASTAI_SMOOTHING_BETA, Suggestion
 
-__all__ = ["MIN_POINTS", "TIP", "curve_features", "delag", "sweetspot", "zero_lag_curve"]
+__all__ = ["MIN_POINTS", "TIP", "below_the_rise", "curve_features", "delag", "is_flat", "start_level", "sweetspot",
+           "zero_lag_curve"]
 
 #: The one-sentence explanation shown as the marker's hover tip.
-TIP = ("Half the geometric mean of the learning rates where the lag-free loss falls fastest and where it diverges "
-       "(the full mean for fine_tune, which halves base_lr after unfreezing).")
+TIP = ("Half the geometric mean of where the lag-free loss falls fastest and where it diverges (the full mean for "
+       "fine_tune); a tenth of where it starts to rise when it never falls.")
 
 MIN_POINTS = 8  # fewer cannot show a descent, a floor and a rise
 SMOOTHING_DECADES = 0.2  # time constant of the forward-backward average, in decades of lr
@@ -45,6 +52,9 @@ MEDIAN_WIDTH = 5  # points: removes single-batch spikes
 DESCENT_FRACTION = 0.1  # the descent starts once the loss stays this fraction of the way down to the floor
 FLOOR_FRACTION = 0.2  # the floor reaches right while the loss is within this fraction of the drop above the minimum
 HOLD_FACTOR = 2.0  # one-cycle holds its peak for many steps; the range test gives each lr one
+FLAT_DROP = 0.05  # a curve whose floor is not this fraction below its start level has no descent to read
+RISE_FRACTION = 0.1  # ... and then rises once it stays this fraction above its start level
+RISE_DECADES = 1.0  # ... and the suggestion is this many decades below that rise (fastai's order of magnitude)
 
 
 class ZeroLagCurve(NamedTuple):
@@ -110,6 +120,11 @@ def _forward_backward_average(values: np.ndarray, time_constant: float) -> np.nd
     return np.array(smoothed)
 
 
+def start_level(values: np.ndarray) -> float:
+    """The level a curve starts at: the median of its first tenth (at least ``MEDIAN_WIDTH`` points)."""
+    return float(np.median(values[: max(MEDIAN_WIDTH, len(values) // 10)]))
+
+
 def zero_lag_curve(lrs: Any, losses: Any, num_it: int | None = None, *, raw_losses: Any = None) -> ZeroLagCurve:
     """Checks a curve, de-lags it when ``raw_losses`` is missing, cuts it at the first non-finite point, smooths it.
 
@@ -137,8 +152,7 @@ def zero_lag_curve(lrs: Any, losses: Any, num_it: int | None = None, *, raw_loss
     if np.any(np.diff(log_lrs) <= 0):
         raise ValueError("sweetspot needs strictly increasing lrs, as a range test records them")
     points_per_decade = (len(log_lrs) - 1) / (log_lrs[-1] - log_lrs[0])
-    start_level = float(np.median(raw[: max(MEDIAN_WIDTH, len(raw) // 10)]))
-    clipped = np.minimum(raw, 2 * abs(start_level) + 1e-12)
+    clipped = np.minimum(raw, 2 * abs(start_level(raw)) + 1e-12)
     smoothed = _forward_backward_average(_running_median(clipped, MEDIAN_WIDTH), SMOOTHING_DECADES * points_per_decade)
     return ZeroLagCurve(log_lrs, smoothed, loss_array[first:end])
 
@@ -167,6 +181,21 @@ def curve_features(log_lrs: np.ndarray, smoothed: np.ndarray) -> CurveFeatures |
     return CurveFeatures(steepest, floor, floor_edge, divergence)
 
 
+def is_flat(smoothed: np.ndarray) -> bool:
+    """Whether a zero-lag curve never falls :data:`FLAT_DROP` of its start level below it: no descent to read."""
+    level = start_level(smoothed)
+    return level - float(np.min(smoothed)) < FLAT_DROP * abs(level)
+
+
+def below_the_rise(curve: ZeroLagCurve) -> float:
+    """log10 of the lr :data:`RISE_DECADES` below the last one within :data:`RISE_FRACTION` above the start level
+    (where the loss leaves it for good), not below the first lr tested."""
+    level = start_level(curve.smoothed)
+    within = np.flatnonzero(curve.smoothed <= level + RISE_FRACTION * abs(level))
+    rise = float(curve.log_lrs[within[-1]]) if within.size else float(curve.log_lrs[0])
+    return max(rise - RISE_DECADES, float(curve.log_lrs[0]))
+
+
 def sweetspot(
     lrs: Any,
     losses: Any,
@@ -175,7 +204,8 @@ def sweetspot(
     raw_losses: Any = None,
     fine_tune: bool = False,
 ) -> Suggestion:
-    """Suggests half the geometric mean of the steepest-descent and divergence lrs of the lag-free curve (``TIP``).
+    """Suggests half the geometric mean of the steepest-descent and divergence lrs of the lag-free curve, or an order
+    of magnitude below where a curve that never falls starts to rise (``TIP``).
 
     Args:
         lrs, losses: the curve as ``suggest_lrs`` passes it (fastai's window of the smoothed losses).
@@ -190,8 +220,8 @@ def sweetspot(
     """
     curve = zero_lag_curve(lrs, losses, num_it, raw_losses=raw_losses)
     features = curve_features(curve.log_lrs, curve.smoothed)
-    if features is None:  # the loss only rises: the lowest lr tested is the only one that did not hurt
-        log_lr = float(curve.log_lrs[0])
+    if features is None or is_flat(curve.smoothed):
+        log_lr = below_the_rise(curve)
     else:
         log_lrs = curve.log_lrs
         middle = (log_lrs[features.steepest] + log_lrs[features.divergence]) / 2

@@ -209,13 +209,16 @@ class LRWidget(KeptRuns, HandleProperties, HandOff, PreviewControls, Verifying, 
         handles sit at the median pick, and the status line says how far the picks disagree (``w.repeats``,
         ``w.pick_spreads``; see :mod:`lrwidget.widget.repeats`). Your RNGs are left as they were.
 
-        Raises RuntimeError if one is already running (there is never a second thread), and
+        Raises RuntimeError if one is already running (there is never a second thread) or ``w.verify()`` is, and
         :class:`~lrwidget.engine.busy.ModelBusyError` if the model is in use elsewhere; nothing changes then. A widget
         made by :meth:`load` has no learner: it raises :class:`~lrwidget.widget.runs.NoLearnerError`.
         """
         with self._start_lock:
             if self.running:
                 raise RuntimeError("a range test is already running; call w.stop() or w.wait() first")
+            if self._verify_run is not None and self._verify_run.alive:
+                raise RuntimeError("w.run() refused: a verification is training its trials; call w.stop() or "
+                                   "w.wait_verify() first")
             self._check_can_run(label, repeats)
             publisher, range_test = self._publisher_and_call(repeats)
             if self.mode == "foreground":

@@ -26,7 +26,14 @@ from typing import Any
 from lrwidget.backends import Backend
 from lrwidget.backends.verify import trial_kit, verify_lrs
 from lrwidget.train.plan import TrainingCall, TrainingCallName
-from lrwidget.train.verify import DEFAULT_FACTORS, Trial, best_trial, check_trial_lrs, edge_trial_lr
+from lrwidget.train.verify import (
+    Trial,
+    best_trial,
+    check_trial_lrs,
+    default_trial_lrs,
+    edge_trial_lr,
+    verified_lr,
+)
 from lrwidget.widget.repeats import lr_text
 from lrwidget.widget.view import LRCurveView
 
@@ -35,12 +42,16 @@ VERIFY_FLUSH_INTERVAL_S = 0.15
 
 
 def verify_summary(state: str, trials: Sequence[Trial], planned: int) -> str:
-    """The status line's words: ``"verify: 2/3 trials · best 3.1e-3 (valid 0.412) · cost 3 trainings"``."""
+    """The status line's words: ``"verify: 3/3 trials · best 3.1e-3 (valid 0.412) · hi 2.6e-3, fitted · cost 3
+    trainings"`` (the fitted hi only once the verification has ended, and only when it is not the best trial's)."""
     head = {"running": "verify", "done": "verify", "stopped": "verify stopped", "error": "verify failed"}[state]
     words = [f"{head}: {len(trials)}/{planned} trials"]
     best = best_trial(trials)
     if best is not None:
         words.append(f"best {lr_text(best.lr)} (valid {best.valid_loss:.3g})")
+        hi = verified_lr(trials)
+        if state != "running" and hi is not None and lr_text(hi) != lr_text(best.lr):
+            words.append(f"hi {lr_text(hi)}, fitted")
     elif trials:
         words.append("every trial diverged")
     words.append(f"cost {planned} training{'s' if planned != 1 else ''}")
@@ -269,7 +280,7 @@ class Verifying:
     def _trial_lrs(self, hi: float, lrs: Sequence[float] | None) -> list[float]:
         low, high = self.view.start_lr, self.view.end_lr
         if lrs is None:
-            return list(dict.fromkeys(min(max(hi * factor, low), high) for factor in DEFAULT_FACTORS))
+            return default_trial_lrs(hi, low, high)
         tried = check_trial_lrs(lrs)
         outside = [lr for lr in tried if not low <= lr <= high]
         if outside:
@@ -284,9 +295,9 @@ class Verifying:
                             "summary": verify_summary(state, trials, planned), **({"error": error} if error else {})}
 
     def _move_to_best(self, trials: list[Trial], ratio: float) -> None:
-        best = best_trial(trials)
-        if best is None:
+        hi = verified_lr(trials)
+        if hi is None:
             return
-        lo = max(best.lr * ratio, self.view.start_lr)
+        lo = max(hi * ratio, self.view.start_lr)
         with self._handles_lock:
-            self.view.set_handles(lo if math.isfinite(lo) else best.lr, best.lr)
+            self.view.set_handles(lo if math.isfinite(lo) else hi, hi)
