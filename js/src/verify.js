@@ -19,7 +19,7 @@ import { isRecord } from "./store.js";
  */
 
 /** Pixels below the plot's top edge of the lower and upper label rows, and of the diamonds: below the handles' knobs
- * (21 px), since the best trial sits under the hi handle once it has moved there. */
+ * (21 px), since the hi handle ends at or near the best trial (the bottom of the parabola fitted through it). */
 const ROWS = [45, 33];
 const POINT_DY = 53;
 

@@ -24,8 +24,8 @@ right of where it happened. ``sweetspot`` reads the per-batch losses instead:
    would be noise. A deep plain network does this, stuck on its plateau for all 100 steps until the lr blows it up;
    it trains only when an lr is held for many steps. The suggestion is then fastai's rule of thumb, an order of
    magnitude below where the loss leaves its start level for good (the last lr within :data:`RISE_FRACTION` (10%)
-   above it), kept inside the tested range. On the suite's deep plain MLP this is +86% against the oracle where the
-   landmarks' reading was 5e-4, which never leaves the plateau (BENCHMARKS.md, "Suggestion quality").
+   above it), kept inside the tested range. On the benchmark's deep plain MLP this scores +91% against the oracle,
+   where reading the landmarks gave 5e-4, which never leaves the plateau (BENCHMARKS.md, "Suggestion quality").
 
 Without raw losses the smoothed ones are de-lagged by inverting fastai's debiased EMA exactly. Every step is O(n).
 """

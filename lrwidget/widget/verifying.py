@@ -1,5 +1,6 @@
 """``w.verify()``: the planned call trained at a few LRs around the pick, in the background; the hi handle moves to
-the trial with the lowest final validation loss.
+the best LR they show (:func:`lrwidget.train.verify.verified_lr`: the bottom of the parabola through the trial with
+the lowest final validation loss and its neighbours).
 
 The planned call is the schedule preview's (``fit_one_cycle`` or ``fine_tune``, with its epochs and, for fine_tune,
 its freeze epochs), with the handles' LRs, exactly what ``w.fine_tune``/``w.fit_one_cycle`` would run. Each trial
@@ -201,7 +202,7 @@ class Verifying:
         raise NotImplementedError
 
     def verify(self, lrs: Sequence[float] | None = None) -> None:
-        """Trains the planned call at a few LRs around the pick, in the background, and moves hi to the best.
+        """Trains the planned call at a few LRs around the pick, in the background, and moves hi to the best LR.
 
         The planned call is the preview's (``w.preview``, ``w.preview_epochs``, ``w.preview_freeze_epochs``) with the
         handles' LRs, as ``w.fine_tune``/``w.fit_one_cycle`` would make it. ``lrs`` are the hi LRs to try (1 to 4;
@@ -212,7 +213,9 @@ class Verifying:
         validation set after each. Every trial starts from the same snapshot, and the model, optimizer, freezing,
         loaders' and global RNGs are put back exactly as before, also after a Stop or an error. Each trial's final
         validation loss is drawn at its LR as it finishes; the status line says ``verify: 2/3 trials · best 3.1e-3
-        (valid 0.412) · cost 3 trainings``. At the end hi moves to the best trial's LR and lo keeps its ratio.
+        (valid 0.412) · cost 3 trainings``. At the end hi moves to the bottom of the parabola through the best trial and
+        its neighbours (:func:`~lrwidget.train.verify.verified_lr`; the best trial's LR when it is at an edge), and lo
+        keeps its ratio.
         ``w.stop()`` stops at the next training step (the finished trials still count); ``w.wait_verify()`` waits and
         returns the trials (``w.trials``).
 
