@@ -1,7 +1,7 @@
 // Renders the built widget (lrwidget/static/widget.js) with a fake model. Query parameters:
 //   theme=jp-light|jp-dark|vscode-light|vscode-dark|none  points=100|10000  phase=done|running|error|idle  groups=1|2
 //   width=<px>  tip=<marker name>  bench=1 (redraw timings into #bench and window.benchResult)
-//   grid=1 (four cells: light/dark × done/running)
+//   grid=1 (four cells: light/dark × done/running)  verify=1 (a finished w.verify() with its trials; phase=done)
 //   mount=visible|hidden|detached: render into a cell that is shown, `display: none`, or not yet in the document (as
 //     VS Code's notebook renderer may do); `window.harness.show()` then shows or attaches it
 import widget from "../../lrwidget/static/widget.js";
@@ -47,6 +47,16 @@ function mount({ theme, points, phase, groups, width, title, how = "visible" }) 
     lr_hi: phase === "done" ? suggested.valley.lr : null,
   });
   validateLikePython(model);
+  if (params.get("verify") && phase === "done") {
+    // A finished w.verify() around the sweetspot pick: three trials, hi at the fitted bottom between the best two.
+    const pick = suggested.sweetspot.lr;
+    model.set("verify", {
+      state: "done", cost: 3,
+      trials: [[pick / 3, 0.412], [pick, 0.287], [pick * 3, 0.301]].map(([lr, loss]) => ({ lr, valid_loss: loss, status: "done" })),
+      summary: `verify: 3/3 trials · best ${pick.toExponential(1)} (valid 0.287) · hi ${(pick * 1.6).toPrecision(2)}, fitted · cost 3 trainings`,
+    });
+    model.set("lr_hi", pick * 1.6);
+  }
   const slice = (start, end) => model.points(start, curve, start, end);
   // The kernel side: a replay answers with every point so far (a view rendered mid-run asks for it).
   model.onSend = (content) => {

@@ -17,7 +17,7 @@ import {
 } from "./store.js";
 import { watchTheme } from "./theme.js";
 import { createValidation, validationStatus } from "./validation.js";
-import { createVerify, verifyStatus } from "./verify.js";
+import { createVerify, verifyStatus, verifyStripBottom } from "./verify.js";
 import { decodePoints } from "./wire.js";
 
 /**
@@ -153,7 +153,7 @@ function render({ model, el }) {
     const shown = visible();
     const specs = markerSpecs(entries, suggestions(), shown, data);
     repeatBand.update(layout, model.get("band"), model.get("pick_spread"), specs, data !== live);
-    markers.update(layout, specs);
+    markers.update(layout, specs, verifyStripBottom(model.get("verify")));
     handles.update(layout, view);
     const progress = model.get("progress");
     controls.update({

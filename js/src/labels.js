@@ -28,8 +28,8 @@ const overlaps = (a0, a1, b0, b1) => a0 < b1 && b0 < a1;
 /**
  * Places labels in the given order; each takes the first free spot of: right of its dot, left of it, then each of
  * those moved down and up one line at a time. A spot is free when it overlaps no placed label and no dot, and stays
- * within [left, right] × [top, bottom]. When none is free the label sits on its preferred side, moved down below
- * the labels it would hit (the old behaviour), so it is never lost.
+ * within [left, right] × [top, bottom]. When none is free the label sits on its preferred side, no higher than the
+ * top bound and moved down below the labels it would hit, so it is never lost.
  * @param {LabelItem[]} items
  * @param {{ left: number, right: number, top: number, bottom: number }} bounds
  * @returns {LabelPlace[]}
@@ -59,7 +59,7 @@ export function placeLabels(items, bounds) {
       }
     }
     if (!place) {
-      let labelY = y;
+      let labelY = Math.max(y, bounds.top + LABEL_HALF_HEIGHT);
       const x0 = sides[0];
       const labels = boxes.slice(dotCount);
       while (labels.some(([a0, a1, b0, b1]) => overlaps(x0, x0 + width, a0, a1) &&

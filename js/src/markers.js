@@ -90,8 +90,9 @@ export function createMarkers(chart, tooltip, onSelect) {
    * Draws exactly the given markers (others are removed), each label placed clear of the others and of the dots.
    * @param {Layout} layout
    * @param {MarkerSpec[]} specs
+   * @param {number} [labelTop] pixels below the plot's top edge that labels keep clear of (verify's strip of trials)
    */
-  function update(layout, specs) {
+  function update(layout, specs, labelTop = 0) {
     plotRight = layout.width;
     unit = layout.xUnit;
     const names = new Set(specs.map((spec) => spec.name));
@@ -127,7 +128,7 @@ export function createMarkers(chart, tooltip, onSelect) {
     });
     // Labels clear of each other and of every dot (a dot under another marker's label hides which is which).
     const places = placeLabels(drawn.map(({ item }) => item),
-      { left: layout.left, right: layout.width - 2, top: layout.top, bottom: layout.bottom });
+      { left: layout.left, right: layout.width - 2, top: layout.top + labelTop, bottom: layout.bottom });
     drawn.forEach(({ marker }, i) => setAttributes(marker.label,
       { x: places[i].x0 - marker.x, y: places[i].y - marker.y, "dominant-baseline": "middle" }));
     restack(specs);

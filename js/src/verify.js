@@ -22,6 +22,17 @@ import { isRecord } from "./store.js";
  * (21 px), since the hi handle ends at or near the best trial (the bottom of the parabola fitted through it). */
 const ROWS = [45, 33];
 const POINT_DY = 53;
+/** The diamonds' half height: the strip of trials ends this far below them. */
+const POINT_HALF = 5;
+
+/**
+ * How far below the plot's top edge the strip of trials reaches (0 when there is none): the markers' labels stay
+ * below it, so that a marker near the top of the plot cannot write over a trial's label.
+ * @param {unknown} verify
+ */
+export function verifyStripBottom(verify) {
+  return verifyTrials(verify).length ? POINT_DY + POINT_HALF : 0;
+}
 
 /**
  * The trials of the `verify` trait that can be drawn (a finite LR > 0), in order of LR.
@@ -130,10 +141,11 @@ export function createVerify(svg) {
           class: `lrw-verify-trial${isBest ? " lrw-verify-best" : ""}${trial.valid_loss === null ? " lrw-verify-diverged" : ""}`,
           "data-lrw-verify-trial": String(i), "data-lr": trial.lr,
         }, layer);
-        svgElement("line", { class: "lrw-verify-guide", x1: x, x2: x, y1: y + 5, y2: layout.bottom }, group);
+        const h = POINT_HALF;
+        svgElement("line", { class: "lrw-verify-guide", x1: x, x2: x, y1: y + h, y2: layout.bottom }, group);
         const d = trial.valid_loss === null
-          ? `M${x - 4} ${y - 4}L${x + 4} ${y + 4}M${x - 4} ${y + 4}L${x + 4} ${y - 4}`
-          : `M${x} ${y - 5}L${x + 5} ${y}L${x} ${y + 5}L${x - 5} ${y}Z`;
+          ? `M${x - h + 1} ${y - h + 1}L${x + h - 1} ${y + h - 1}M${x - h + 1} ${y + h - 1}L${x + h - 1} ${y - h + 1}`
+          : `M${x} ${y - h}L${x + h} ${y}L${x} ${y + h}L${x - h} ${y}Z`;
         svgElement("path", { class: "lrw-verify-point", d }, group);
         if (shown[i]) {
           const label = svgElement("text", {

@@ -2,8 +2,8 @@
 // the `verify` trait grows, the best one marked, a diverged one as a cross, and the summary on the status line.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bestTrial, labelsThatFit, verifyStatus, verifyTrials } from "../src/verify.js";
-import { doneState, frame, mount } from "./support/view.js";
+import { bestTrial, labelsThatFit, verifyStatus, verifyStripBottom, verifyTrials } from "../src/verify.js";
+import { doneState, frame, makeCurve, makeSuggestions, mount } from "./support/view.js";
 
 /** @param {{lr: number, valid_loss: number | null, status?: string}[]} trials @param {string} state */
 function verifyState(trials, state = "running") {
@@ -79,4 +79,26 @@ test("in a narrow view a label that would overlap another on its row is left out
   assert.deepEqual(labelsThatFit(labels), [false, true, true]);
   // wide apart, every label is written
   assert.deepEqual(labelsThatFit(labels.map((label, i) => ({ ...label, x: 100 + 80 * i }))), [true, true, true]);
+});
+
+test("a marker near the top of the plot puts its label below the strip of trials", () => {
+  assert.equal(verifyStripBottom(undefined), 0);
+  assert.equal(verifyStripBottom(verifyState([])), 0);
+  // alpha's dot at the curve's highest point, the top of the plot, where its label would sit in the strip
+  const curve = makeCurve();
+  const top38 = { lr: curve.lrs[38], point: [curve.lrs[38], curve.losses[38]], tip: "" };
+  const view = mount(doneState({ suggestions: { ...makeSuggestions(curve), alpha: top38 }, lr_hi: curve.lrs[38] }));
+  const area = view.find("[data-lrw-plot-area]");
+  const top = Number(area.getAttribute("y"));
+  const labelYs = () => [...view.el.querySelectorAll(".lrw-marker")].map((marker) => {
+    const [, y] = (marker.getAttribute("transform") ?? "").match(/translate\(\S+ (\S+)\)/) ?? [];
+    return Number(y) + Number(marker.querySelector("text")?.getAttribute("y"));
+  });
+  view.model.update({ verify: verifyState([{ lr: 1e-3, valid_loss: 0.52 }, { lr: 3e-3, valid_loss: 0.41 }], "done") });
+  frame();
+  const strip = top + verifyStripBottom(view.model.get("verify"));
+  assert.ok(strip > top);
+  // every label's top edge (7 px above its middle) is below the strip, wherever its dot is
+  for (const y of labelYs()) assert.ok(y - 7 >= strip - 0.5, `label at ${y} is in the strip ending at ${strip}`);
+  view.unmount();
 });

@@ -1252,7 +1252,7 @@ function placeLabels(items, bounds) {
       }
     }
     if (!place) {
-      let labelY = y;
+      let labelY = Math.max(y, bounds.top + LABEL_HALF_HEIGHT);
       const x0 = sides[0];
       const labels = boxes.slice(dotCount);
       while (labels.some(([a0, a1, b0, b1]) => overlaps(x0, x0 + width, a0, a1) && overlaps(labelY - LABEL_HALF_HEIGHT, labelY + LABEL_HALF_HEIGHT, b0, b1))) labelY += LABEL_LINE_PX;
@@ -1331,7 +1331,7 @@ function createMarkers(chart, tooltip, onSelect) {
     };
     return { group, dot, label, remove };
   }
-  function update(layout, specs) {
+  function update(layout, specs, labelTop = 0) {
     plotRight = layout.width;
     unit = layout.xUnit;
     const names = new Set(specs.map((spec) => spec.name));
@@ -1366,7 +1366,7 @@ function createMarkers(chart, tooltip, onSelect) {
     });
     const places = placeLabels(
       drawn.map(({ item }) => item),
-      { left: layout.left, right: layout.width - 2, top: layout.top, bottom: layout.bottom }
+      { left: layout.left, right: layout.width - 2, top: layout.top + labelTop, bottom: layout.bottom }
     );
     drawn.forEach(({ marker }, i) => setAttributes(
       marker.label,
@@ -2273,6 +2273,10 @@ function createValidation(layer, root) {
 // src/verify.js
 var ROWS = [45, 33];
 var POINT_DY = 53;
+var POINT_HALF = 5;
+function verifyStripBottom(verify) {
+  return verifyTrials(verify).length ? POINT_DY + POINT_HALF : 0;
+}
 function verifyTrials(verify) {
   if (!isRecord(verify) || !Array.isArray(verify.trials)) return [];
   const trials = [];
@@ -2350,8 +2354,9 @@ function createVerify(svg) {
           "data-lrw-verify-trial": String(i),
           "data-lr": trial.lr
         }, layer);
-        svgElement("line", { class: "lrw-verify-guide", x1: x, x2: x, y1: y + 5, y2: layout.bottom }, group);
-        const d = trial.valid_loss === null ? `M${x - 4} ${y - 4}L${x + 4} ${y + 4}M${x - 4} ${y + 4}L${x + 4} ${y - 4}` : `M${x} ${y - 5}L${x + 5} ${y}L${x} ${y + 5}L${x - 5} ${y}Z`;
+        const h = POINT_HALF;
+        svgElement("line", { class: "lrw-verify-guide", x1: x, x2: x, y1: y + h, y2: layout.bottom }, group);
+        const d = trial.valid_loss === null ? `M${x - h + 1} ${y - h + 1}L${x + h - 1} ${y + h - 1}M${x - h + 1} ${y + h - 1}L${x + h - 1} ${y - h + 1}` : `M${x} ${y - h}L${x + h} ${y}L${x} ${y + h}L${x - h} ${y}Z`;
         svgElement("path", { class: "lrw-verify-point", d }, group);
         if (shown[i]) {
           const label = svgElement("text", {
@@ -2523,7 +2528,7 @@ function render({ model, el }) {
     const shown = visible();
     const specs = markerSpecs(entries, suggestions(), shown, data);
     repeatBand.update(layout, model.get("band"), model.get("pick_spread"), specs, data !== live);
-    markers.update(layout, specs);
+    markers.update(layout, specs, verifyStripBottom(model.get("verify")));
     handles.update(layout, view);
     const progress = model.get("progress");
     controls.update({
