@@ -229,7 +229,9 @@ def test_hi_goes_to_the_bottom_of_the_parabola_through_the_best_trial_and_its_ne
     assert verified_lr([Trial(1e-3, -1.0), Trial(1e-2, -2.0), Trial(1e-1, -1.9)]) == pytest.approx(10**bottom)
     # Two equal best: the bottom lies midway between them.
     assert verified_lr([Trial(1e-3, 1.0), Trial(1e-2, 0.5), Trial(1e-1, 0.5)]) == pytest.approx(10**-1.5)
-    # The best at an edge, or nothing finished: the best trial's LR, or None.
+    # The same LR given twice (w.verify(lrs=[...])), the best at an edge, or nothing finished: the best trial's LR, or
+    # None.
+    assert verified_lr([Trial(1e-3, 1.0), Trial(1e-3, 0.5), Trial(1e-1, 0.7)]) == 1e-3
     assert verified_lr([Trial(1e-3, 1.0), Trial(1e-2, 0.9), Trial(1e-1, 0.5)]) == 1e-1
     assert verified_lr([Trial(1e-3, math.nan, "diverged")]) is None
 

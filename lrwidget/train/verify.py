@@ -2,8 +2,8 @@
 
 Verifying trains the planned call (``fit_one_cycle`` or ``fine_tune`` with its epochs) at a few learning rates
 around the pick and moves the hi handle to the best of them (:func:`verified_lr`: the bottom of the parabola through
-the best trial and its neighbours). Each trial costs one planned training, so
-the cost of a verification is its number of trials, as a multiple of one training; it may spend at most
+the best trial and its neighbours). Each trial costs one planned training, so the cost of a verification is its
+number of trials, as a multiple of one training; it may spend at most
 :data:`MAX_TRIALS`. The default tries the pick × {1/3, 1, 3}: 3 trainings, and a 4th one step further out when the
 best of them is at an edge (:func:`edge_trial_lr`).
 
@@ -136,9 +136,11 @@ def verified_lr(trials: Sequence[Trial]) -> float | None:
         return best.lr
     three = finished[index - 1 : index + 2]
     xs = [math.log10(trial.lr) for trial in three]
+    if not xs[0] < xs[1] < xs[2]:  # an LR given twice (w.verify(lrs=...)): no parabola to fit
+        return best.lr
     losses = [trial.valid_loss for trial in three]
     ys = [math.log(loss) for loss in losses] if min(losses) > 0 else losses
-    # The parabola through three points: its second divided difference is its curvature (times 1/2).
+    # The parabola through three points: its leading coefficient is their second divided difference.
     slope_left, slope_right = (ys[1] - ys[0]) / (xs[1] - xs[0]), (ys[2] - ys[1]) / (xs[2] - xs[1])
     curvature = (slope_right - slope_left) / (xs[2] - xs[0])
     if curvature <= 0:
@@ -154,5 +156,4 @@ def best_trial(trials: Sequence[Trial]) -> Trial | None:
 
 
 __all__ = ["DEFAULT_FACTORS", "MAX_TRIALS", "Trial", "TrialStatus", "best_trial", "call_at", "check_trial_lrs",
-           "default_trial_lrs", "edge_trial_lr", "trial_lrs",
-           "verified_lr"]
+           "default_trial_lrs", "edge_trial_lr", "trial_lrs", "verified_lr"]
