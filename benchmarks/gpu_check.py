@@ -226,7 +226,10 @@ def check_amp(model: nn.Module, optimizer: torch.optim.Optimizer, batches: Batch
     problems = restore_problems(before, model, optimizer)
     finite = all(torch.isfinite(torch.tensor(result.raw_losses)).all() for result in results.values())
     first, reference_first = results[1].raw_losses[0], reference.raw_losses[0]
-    unscaled = abs(first - reference_first) <= 0.02 * abs(reference_first)
+    # "Unscaled": a loss recorded before unscaling would be off by the GradScaler's factor (2**16 at the start), so
+    # 10% separates the two by far. bfloat16 keeps 8 bits of mantissa: on the CPU dry run a ResNet's first loss
+    # has come out 3.5% off float32's, which a 2% bound failed now and then.
+    unscaled = abs(first - reference_first) <= 0.1 * abs(reference_first)
     scaler = "with a GradScaler" if dtype == torch.float16 else "no scaler"
     return verdict("amp", finite and unscaled and not problems,
                    f"{str(dtype).removeprefix('torch.')} autocast ({scaler}): finite losses {finite}; first loss "
