@@ -17,6 +17,7 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from _quality_jobs import Job, run_jobs
@@ -25,6 +26,32 @@ from _quality_jobs import Job, run_jobs
 CANDIDATE_MARGIN = 0.25
 #: The fresh seeds of the retrained oracle start here (the benchmark's other seeds count up from 0).
 FRESH_SEEDS_FROM = 1_000_000
+#: A diverged mean (inf) counts as this loss, so that a pick between a diverged LR and a finite one interpolates.
+DIVERGED_LOSS = 1e6
+
+
+def loss_curve(lrs: Sequence[float], mean_losses: Sequence[float]) -> np.ndarray:
+    """[log10(lr), mean final loss] per grid LR, a diverged mean as :data:`DIVERGED_LOSS`."""
+    return np.array([[math.log10(lr), min(loss, DIVERGED_LOSS)] for lr, loss in zip(lrs, mean_losses, strict=True)])
+
+
+def interpolated_loss(curve: np.ndarray, lr: float) -> float:
+    """The mean final loss at ``lr`` on a :func:`loss_curve`, interpolated in log10(lr) between grid LRs (clamped at
+    the grid's ends); an LR that is not finite and > 0 (a method that could not answer) as :data:`DIVERGED_LOSS`."""
+    if not (math.isfinite(lr) and lr > 0):
+        return DIVERGED_LOSS
+    return float(np.interp(math.log10(lr), curve[:, 0], curve[:, 1]))
+
+
+def row_loss_curve(row: dict[str, Any]) -> np.ndarray:
+    """The :func:`loss_curve` of one task's row in ``suggestion_quality.py --json`` (its ``grid``)."""
+    return loss_curve([lr for lr, *_ in row["grid"]], [loss for _lr, loss, *_ in row["grid"]])
+
+
+def row_regret(row: dict[str, Any], lrs: Sequence[float]) -> float:
+    """Picks scored as the benchmark scores them: the mean of the grid's mean loss at each / the oracle's − 1."""
+    curve = row_loss_curve(row)
+    return statistics.fmean(interpolated_loss(curve, lr) for lr in lrs) / row["oracle_loss"] - 1
 
 
 @dataclass
@@ -62,13 +89,8 @@ class Grid:
         return min(full, key=self.mean)
 
     def mean_curve(self) -> np.ndarray:
-        """[log10(lr), mean final loss] per grid LR; a diverged mean (inf) counts as a loss of 1e6."""
-        return np.array([[math.log10(lr), min(self.mean(index), 1e6)] for index, lr in enumerate(self.lrs)])
-
-    def loss_at(self, lr: float) -> float:
-        """The mean final loss at ``lr``, interpolated in log10(lr) between grid LRs (clamped at the grid's ends)."""
-        curve = self.mean_curve()
-        return float(np.interp(math.log10(lr), curve[:, 0], curve[:, 1])) if math.isfinite(lr) and lr > 0 else 1e6
+        """The grid's :func:`loss_curve`: [log10(lr), mean final loss] per grid LR."""
+        return loss_curve(self.lrs, [self.mean(index) for index in range(len(self.lrs))])
 
 
 def _train_jobs(grid: Grid, indices: Sequence[int], seeds: Sequence[int]) -> list[Job]:

@@ -38,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]  # runs from a checkout, installed or not
 from _common import markdown_table, replace_section  # noqa: E402
+from _quality_oracle import DIVERGED_LOSS, row_loss_curve, row_regret  # noqa: E402
 
 from lrwidget.suggest import suggestion_window  # noqa: E402
 from lrwidget.suggest.sweetspot import curve_features, start_level, zero_lag_curve  # noqa: E402
@@ -80,21 +81,10 @@ def feature_table(rows: list[dict[str, Any]], with_valid: bool) -> tuple[list[st
     return names, table
 
 
-def loss_by_log_lr(row: dict[str, Any]) -> np.ndarray:
-    """The grid as [log10(lr), mean final loss] rows; a diverged run (inf) counts as a loss of 1e6."""
-    return np.array([[math.log10(lr), min(loss, 1e6)] for lr, loss, *_ in row["grid"]])
-
-
-def interpolated_regret(row: dict[str, Any], log_lrs: Sequence[float]) -> float:
-    """Mean (over seeds) of the grid's mean final loss interpolated at each seed's log10(lr), over the oracle's − 1."""
-    grid = loss_by_log_lr(row)
-    return statistics.fmean(float(np.interp(x, grid[:, 0], grid[:, 1])) for x in log_lrs) / row["oracle_loss"] - 1
-
-
 def seed_noise(row: dict[str, Any]) -> float:
     """Mean regret, on each held-out seed, of the grid LR that is best on the other seeds (see the module docstring)."""
     losses = np.array(row["grid_seed_losses"], dtype=np.float64)  # grid points × seeds
-    losses[~np.isfinite(losses)] = 1e6
+    losses[~np.isfinite(losses)] = DIVERGED_LOSS
     regrets = []
     for seed in range(losses.shape[1]):
         others = np.delete(losses, seed, axis=1).mean(axis=1)
@@ -117,7 +107,7 @@ def fitted_regrets(rows: list[dict[str, Any]], table: list[np.ndarray], columns:
     regrets = []
     for index, row in enumerate(rows):
         coefficients = fit([i for i in range(len(rows)) if i != index]) if leave_out else everyone
-        regrets.append(interpolated_regret(row, designs[index] @ coefficients))
+        regrets.append(row_regret(row, 10 ** (designs[index] @ coefficients)))
     return regrets
 
 
@@ -132,7 +122,7 @@ def best_rule_in_hindsight(rows: list[dict[str, Any]], table: list[np.ndarray],
     slope_sets = np.array(list(itertools.product(SLOPES, repeat=len(columns))))  # rules' slopes × features
     regrets = []
     for row, features in zip(rows, table, strict=True):
-        grid = loss_by_log_lr(row)
+        grid = row_loss_curve(row)
         without_intercept = features[:, list(columns)] @ slope_sets.T  # seeds × slope sets
         picks = INTERCEPTS[:, None, None] + without_intercept[None]  # intercepts × seeds × slope sets
         regrets.append(np.interp(picks, grid[:, 0], grid[:, 1]).mean(axis=1) / row["oracle_loss"] - 1)
@@ -159,8 +149,7 @@ def seed_noise_text(rows: list[dict[str, Any]]) -> str:
 
 
 def fitted_rules_text(rows: list[dict[str, Any]], names: list[str], table: list[np.ndarray], max_features: int) -> str:
-    sweetspot = [interpolated_regret(row, [math.log10(lr) for lr in row["methods"]["sweetspot"]["lrs"]])
-                 for row in rows]
+    sweetspot = [row_regret(row, row["methods"]["sweetspot"]["lrs"]) for row in rows]
     fits = []
     for size in range(1, max_features + 1):
         for columns in itertools.combinations(range(len(names)), size):

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]  # runs from a checkout, installed or not
 from _common import markdown_table, replace_section  # noqa: E402
 from _quality_jobs import run_jobs  # noqa: E402
-from _quality_oracle import Grid, build_grids  # noqa: E402
+from _quality_oracle import Grid, build_grids, interpolated_loss  # noqa: E402
 from _quality_tasks import TASKS, Task  # noqa: E402
 from _quality_verify import verify_picks  # noqa: E402
 
@@ -78,9 +78,10 @@ def suggest_all(curve: dict[str, Any], methods: dict[str, Callable[..., Any]]) -
 def score(grid: Grid, lrs: Sequence[float]) -> dict[str, Any]:
     """A method's picks (one per range test) scored on the grid's mean curve: regrets per pick and on average."""
     oracle_loss = grid.mean(grid.oracle)
-    losses = [grid.loss_at(lr) for lr in lrs]
-    log_lrs = np.log10([lr for lr in grid.lrs])
-    accuracies = [float(np.interp(math.log10(lr), log_lrs, [grid.mean_accuracy(i) for i in range(len(grid.lrs))]))
+    curve = grid.mean_curve()
+    losses = [interpolated_loss(curve, lr) for lr in lrs]
+    mean_accuracies = [grid.mean_accuracy(index) for index in range(len(grid.lrs))]
+    accuracies = [float(np.interp(math.log10(lr), curve[:, 0], mean_accuracies))
                   if math.isfinite(lr) and lr > 0 else math.nan for lr in lrs]
     return {"lrs": list(lrs), "regrets": [loss / oracle_loss - 1 for loss in losses],
             "regret": statistics.fmean(losses) / oracle_loss - 1,
@@ -105,7 +106,8 @@ def evaluate(task_indices: Sequence[int], grid_lrs: np.ndarray, epochs_of: Calla
         oracle = grid.oracle
         label = f"{task.name}, fine_tune({grid.epochs})" if task.fine_tune else f"{task.name}, {grid.epochs} ep"
         row: dict[str, Any] = {
-            "task": label, "epochs": grid.epochs, "fine_tune": task.fine_tune, "optimizer": task.optimizer,
+            "task": label, "task_index": t, "epochs": grid.epochs, "fine_tune": task.fine_tune,
+            "optimizer": task.optimizer,
             "oracle_lr": grid.lrs[oracle], "oracle_loss": grid.mean(oracle), "oracle_acc": grid.mean_accuracy(oracle),
             "oracle_seeds": grid.seeds, "oracle_se": grid.relative_se(oracle),
             "retrained_loss": statistics.fmean(grid.retrained), "retrained_seed_losses": grid.retrained,

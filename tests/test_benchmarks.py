@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,18 @@ def test_suggestion_quality_quick_then_ceiling(tmp_path: Path) -> None:
     assert "Seed noise: the grid's best LR chosen on all seeds but one" in ceiling
     assert "sweetspot (as shipped, interpolated)" in ceiling
     assert "The best rules in hindsight" in ceiling
+
+    designs = run_benchmark("verify_designs.py", str(results), "--workers", "1")
+    # Its w.verify() row retrains suggestion_quality's verifications (the same jobs) and must score the same.
+    regrets = [row["methods"]["verified"]["regret"] for row in rows]
+    picks = [regret for row in rows for regret in row["methods"]["verified"]["regrets"]]
+    verify_row = next(line for line in designs.splitlines() if line.startswith("| `w.verify()`"))
+    assert verify_row.split(" | ")[2:5] == [f"{sum(r <= 0.1 for r in regrets)}/2", f"{sum(r <= 0.1 for r in picks)}/4",
+                                            f"{100 * statistics.median(regrets):+.1f}%"]
+    for design in ("hi at the best", "4 trials always", "successive halving", "single-seed grid search",
+                   "noise-free trials"):
+        assert design in designs
+    assert "the median of 3 range tests" not in designs  # --quick has 2 range tests per task
 
 
 def load_ceiling_module():
@@ -109,5 +122,20 @@ def test_the_oracle_is_the_best_mean_among_the_lrs_trained_on_every_seed() -> No
     assert grid.candidates() == [0]
     assert grid.relative_se(2) == 0.0 and grid.relative_se(1) > 0
     # Between grid LRs the mean loss is interpolated in log10(lr); outside, clamped; a bad LR counts as diverged.
-    assert grid.loss_at(10**-1.5) == pytest.approx((2.15 + 2.4) / 2)
-    assert grid.loss_at(1.0) == pytest.approx(2.4) and grid.loss_at(math.nan) == 1e6
+    curve = grid.mean_curve()
+    assert oracle.interpolated_loss(curve, 10**-1.5) == pytest.approx((2.15 + 2.4) / 2)
+    assert oracle.interpolated_loss(curve, 1.0) == pytest.approx(2.4)
+    assert oracle.interpolated_loss(curve, math.nan) == oracle.DIVERGED_LOSS
+
+
+def test_the_repeats_row_scores_the_median_pick_of_every_three_range_tests() -> None:
+    designs = load_benchmark_module("verify_designs")
+    row = parabola_row(-2.0)  # the oracle at 1e-2, loss 1 + (log10 lr + 2)²
+    row["methods"] = {"sweetspot": {"lrs": [1e-3, 1e-2, 1e-1, 1e-2]}}
+    # Each of the 4 triples holds a 1e-2 between the others or twice: every median is the oracle, though half the
+    # picks are a decade off.
+    assert designs.median_of_repeats([row]) == ["0", "1/1", "4/4", "+0.0%", "+0%", ""]
+    row["methods"]["sweetspot"]["lrs"] = [1e-3, 1e-3, 1e-2]  # one triple, its median a decade low: loss 2, +100%
+    assert designs.median_of_repeats([row]) == ["0", "0/1", "0/1", "+100.0%", "+100%", "parabola at -2.0 +100%"]
+    row["methods"]["sweetspot"]["lrs"] = [1e-3, 1e-2]
+    assert designs.median_of_repeats([row]) is None
