@@ -2,6 +2,7 @@
 //   theme=jp-light|jp-dark|vscode-light|vscode-dark|none  points=100|10000  phase=done|running|error|idle  groups=1|2
 //   width=<px>  tip=<marker name>  bench=1 (redraw timings into #bench and window.benchResult)
 //   grid=1 (four cells: light/dark × done/running)  verify=1 (a finished w.verify() with its trials; phase=done)
+//   band=1 (w.run(repeats=3): the live band of two finished repeats while running, the final band when done)
 //   mount=visible|hidden|detached: render into a cell that is shown, `display: none`, or not yet in the document (as
 //     VS Code's notebook renderer may do); `window.harness.show()` then shows or attaches it
 import widget from "../../lrwidget/static/widget.js";
@@ -56,6 +57,15 @@ function mount({ theme, points, phase, groups, width, title, how = "visible" }) 
       summary: `verify: 3/3 trials · best ${pick.toExponential(1)} (valid 0.287) · hi ${(pick * 1.6).toPrecision(2)}, fitted · cost 3 trainings`,
     });
     model.set("lr_hi", pick * 1.6);
+  }
+  if (params.get("band") && phase !== "idle") {
+    // w.run(repeats=3): running, the live band of the two repeats finished so far; done, the band of all three.
+    const scaled = (factor) => curve.losses.map((loss) => (loss === null ? null : loss * factor));
+    model.set("band", {
+      lrs: curve.lrs, lo: scaled(0.93), hi: scaled(1.08), median: curve.losses, n_points: n,
+      ...(running ? { repeats: 2, summary: "", live: true }
+        : { repeats: 3, summary: "3 repeats: sweetspot picks span 1.6× (2.1e-3 – 3.4e-3)" }),
+    });
   }
   const slice = (start, end) => model.points(start, curve, start, end);
   // The kernel side: a replay answers with every point so far (a view rendered mid-run asks for it).

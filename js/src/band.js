@@ -2,7 +2,7 @@
 // with their median line, a bar under each marker from the lowest to the highest repeat's pick, and the status
 // line's word on how much the picks disagree. The band sits under the curves, the bars under the markers. Colours
 // come from the theme's variables (styles.css), so light and dark hosts both read.
-import { setAttributes, svgElement } from "./dom.js";
+import { htmlElement, setAttributes, setText, svgElement } from "./dom.js";
 import { formatCoordinate } from "./decimate.js";
 import { markerColor } from "./registry.js";
 import { finiteOrNull, isRecord } from "./store.js";
@@ -19,6 +19,7 @@ import { finiteOrNull, isRecord } from "./store.js";
  * @property {(number | null)[]} median
  * @property {number} repeats
  * @property {string} summary
+ * @property {boolean} live the repeats finished so far of a call still running (drawn under its live curve)
  */
 
 /** Half the height of a spread bar's end caps, in pixels. */
@@ -43,6 +44,7 @@ export function parseBand(value) {
     median: Array.from({ length: count }, (_, i) => finiteOrNull(median[i])),
     repeats: Number(value.repeats) || 0,
     summary: typeof value.summary === "string" ? value.summary : "",
+    live: value.live === true,
   };
 }
 
@@ -163,31 +165,54 @@ export function withRepeats(statusLine, status, progress, band) {
 }
 
 /**
+ * The key's words for a band: how many repeats it spans, and whether more are still running.
+ * @param {Band} band
+ * @returns {string}
+ */
+export function bandKeyText(band) {
+  const finished = `${band.repeats} finished repeat${band.repeats === 1 ? "" : "s"}`;
+  return `${band.live ? finished : `${band.repeats} repeats`}: lowest–highest, median dashed`;
+}
+
+/**
  * Draws the band in `bandLayer` (inside the plot's clip, under the curves) and the spread bars in `spreadLayer`
- * (under the markers).
+ * (under the markers), and says what the band is in an item of `key` (the key under the plot).
  * @param {SVGElement} bandLayer
  * @param {SVGElement} spreadLayer
+ * @param {HTMLElement} key
  */
-export function createRepeatBand(bandLayer, spreadLayer) {
+export function createRepeatBand(bandLayer, spreadLayer, key) {
   const area = svgElement("path", { class: "lrw-repeat-band", "data-lrw-repeat-band": "" }, bandLayer);
   const median = svgElement("path", { class: "lrw-repeat-median", "data-lrw-repeat-median": "" }, bandLayer);
-  let key = "";
+  const keyItem = htmlElement("span", { class: "lrw-key-item", "data-lrw-key-band": "",
+    title: "the smoothed losses of the repeats (w.run(repeats=n)): the band from the lowest to the highest at each "
+      + "lr, the dashed line their median" }, key);
+  htmlElement("span", { class: "lrw-key-band", "aria-hidden": "true" }, keyItem);
+  const keyText = htmlElement("span", {}, keyItem);
+  keyItem.hidden = true;
+  let barsKey = "";
 
   /**
    * @param {Layout} layout
    * @param {unknown} bandTrait the `band` trait
    * @param {unknown} pickSpread the `pick_spread` trait
    * @param {MarkerSpec[]} specs the markers drawn
-   * @param {boolean} show false while a new run's live points are drawn (the band belongs to the run shown before)
+   * @param {"final" | "live" | null} showing which band may be drawn: a finished run's ("final"), the live one of
+   *   the repeats still running ("live": the finished ones, under the current one's live points), or none (live
+   *   points of a run that is not running, e.g. after an error)
    */
-  function update(layout, bandTrait, pickSpread, specs, show) {
-    const band = show ? parseBand(bandTrait) : null;
+  function update(layout, bandTrait, pickSpread, specs, showing) {
+    const parsed = showing ? parseBand(bandTrait) : null;
+    // A final band while live points are drawn belongs to the run shown before; a live one, to a call that ended.
+    const band = parsed && parsed.live === (showing === "live") ? parsed : null;
     setAttributes(area, { d: band ? bandPath(layout, band) || null : null });
     setAttributes(median, { d: band ? medianPath(layout, band) || null : null });
+    keyItem.hidden = !band;
+    if (band) setText(keyText, bandKeyText(band));
     const bars = band ? spreadBars(layout, pickSpread, specs) : [];
     const nextKey = JSON.stringify(bars);
-    if (nextKey === key) return;
-    key = nextKey;
+    if (nextKey === barsKey) return;
+    barsKey = nextKey;
     const fragment = document.createDocumentFragment();
     for (const bar of bars) {
       const group = svgElement("g", { class: "lrw-pick-spread", "data-lrw-pick-spread": bar.name }, fragment);
@@ -202,6 +227,7 @@ export function createRepeatBand(bandLayer, spreadLayer) {
   function destroy() {
     area.remove();
     median.remove();
+    keyItem.remove();
     spreadLayer.replaceChildren();
   }
 

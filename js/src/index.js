@@ -72,9 +72,10 @@ function render({ model, el }) {
   validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
-  const repeatBand = createRepeatBand(chart.repeatLayer, chart.spreadLayer);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
   const runs = createRunsView({ model, root, plot, chart, redraw: () => schedule(true) });
+  const repeatBand = createRepeatBand(chart.repeatLayer, chart.spreadLayer,
+    /** @type {HTMLElement} */ (root.querySelector("[data-lrw-key]")));
 
   const live = emptySeries();
   let curve = seriesFromCurve(model.get("curve"));
@@ -152,7 +153,8 @@ function render({ model, el }) {
     const entries = markerList();
     const shown = visible();
     const specs = markerSpecs(entries, suggestions(), shown, data);
-    repeatBand.update(layout, model.get("band"), model.get("pick_spread"), specs, data !== live);
+    repeatBand.update(layout, model.get("band"), model.get("pick_spread"), specs,
+      data !== live ? "final" : status() === "running" ? "live" : null);
     markers.update(layout, specs, verifyStripBottom(model.get("verify")));
     handles.update(layout, view);
     const progress = model.get("progress");

@@ -291,7 +291,8 @@ function parseBand(value) {
     hi: value.hi.slice(0, count).map(finiteOrNull),
     median: Array.from({ length: count }, (_, i) => finiteOrNull(median2[i])),
     repeats: Number(value.repeats) || 0,
-    summary: typeof value.summary === "string" ? value.summary : ""
+    summary: typeof value.summary === "string" ? value.summary : "",
+    live: value.live === true
   };
 }
 function toPx(layout, lr, loss) {
@@ -366,18 +367,33 @@ function withRepeats(statusLine, status, progress, band) {
   if (!summary || status !== "done" && status !== "stopped") return statusLine;
   return statusLine ? `${statusLine} \xB7 ${summary}` : summary;
 }
-function createRepeatBand(bandLayer, spreadLayer) {
+function bandKeyText(band) {
+  const finished = `${band.repeats} finished repeat${band.repeats === 1 ? "" : "s"}`;
+  return `${band.live ? finished : `${band.repeats} repeats`}: lowest\u2013highest, median dashed`;
+}
+function createRepeatBand(bandLayer, spreadLayer, key) {
   const area = svgElement("path", { class: "lrw-repeat-band", "data-lrw-repeat-band": "" }, bandLayer);
   const median2 = svgElement("path", { class: "lrw-repeat-median", "data-lrw-repeat-median": "" }, bandLayer);
-  let key = "";
-  function update(layout, bandTrait, pickSpread, specs, show) {
-    const band = show ? parseBand(bandTrait) : null;
+  const keyItem = htmlElement("span", {
+    class: "lrw-key-item",
+    "data-lrw-key-band": "",
+    title: "the smoothed losses of the repeats (w.run(repeats=n)): the band from the lowest to the highest at each lr, the dashed line their median"
+  }, key);
+  htmlElement("span", { class: "lrw-key-band", "aria-hidden": "true" }, keyItem);
+  const keyText = htmlElement("span", {}, keyItem);
+  keyItem.hidden = true;
+  let barsKey = "";
+  function update(layout, bandTrait, pickSpread, specs, showing) {
+    const parsed = showing ? parseBand(bandTrait) : null;
+    const band = parsed && parsed.live === (showing === "live") ? parsed : null;
     setAttributes(area, { d: band ? bandPath(layout, band) || null : null });
     setAttributes(median2, { d: band ? medianPath(layout, band) || null : null });
+    keyItem.hidden = !band;
+    if (band) setText(keyText, bandKeyText(band));
     const bars = band ? spreadBars(layout, pickSpread, specs) : [];
     const nextKey = JSON.stringify(bars);
-    if (nextKey === key) return;
-    key = nextKey;
+    if (nextKey === barsKey) return;
+    barsKey = nextKey;
     const fragment = document.createDocumentFragment();
     for (const bar of bars) {
       const group = svgElement("g", { class: "lrw-pick-spread", "data-lrw-pick-spread": bar.name }, fragment);
@@ -390,6 +406,7 @@ function createRepeatBand(bandLayer, spreadLayer) {
   function destroy() {
     area.remove();
     median2.remove();
+    keyItem.remove();
     spreadLayer.replaceChildren();
   }
   return { update, destroy };
@@ -2462,9 +2479,14 @@ function render({ model, el }) {
   validation.setCurve(model.get("curve"));
   const theme = watchTheme(root);
   const markers = createMarkers(chart, tooltip, snapHiToMarker);
-  const repeatBand = createRepeatBand(chart.repeatLayer, chart.spreadLayer);
   const handles = createHandles(chart, { current: () => ({ layout, view: handleView() }), input: moveHandle, commit });
   const runs = createRunsView({ model, root, plot, chart, redraw: () => schedule(true) });
+  const repeatBand = createRepeatBand(
+    chart.repeatLayer,
+    chart.spreadLayer,
+    /** @type {HTMLElement} */
+    root.querySelector("[data-lrw-key]")
+  );
   const live = emptySeries();
   let curve = seriesFromCurve(model.get("curve"));
   let width = MIN_WIDTH;
@@ -2527,7 +2549,13 @@ function render({ model, el }) {
     const entries = markerList();
     const shown = visible();
     const specs = markerSpecs(entries, suggestions(), shown, data);
-    repeatBand.update(layout, model.get("band"), model.get("pick_spread"), specs, data !== live);
+    repeatBand.update(
+      layout,
+      model.get("band"),
+      model.get("pick_spread"),
+      specs,
+      data !== live ? "final" : status() === "running" ? "live" : null
+    );
     markers.update(layout, specs, verifyStripBottom(model.get("verify")));
     handles.update(layout, view);
     const progress = model.get("progress");

@@ -14,7 +14,9 @@ the view gets (see :mod:`lrwidget.widget.view`):
 - ``band``: ``{"lrs", "lo", "hi", "median", "n_points", "repeats", "summary"}``: the min–max band and the median of
   the repeats' smoothed losses at their shared LRs (NaN/inf as null; decimated to at most
   :data:`~lrwidget.widget.publisher.SAVED_CURVE_MAX_POINTS` points, keeping each stretch's extremes), and the
-  status-line sentence saying how much the picks disagree; ``{}`` for a run of one test;
+  status-line sentence saying how much the picks disagree; ``{}`` for a run of one test. While the call runs, from
+  the end of the first repeat, it is the band of the repeats finished so far, with ``"live": true`` and no summary
+  (the view draws it under the live curve);
 - ``pick_spread``: ``{name: {"lo", "hi", "median", "picks", "x_lo", "x_hi"}}``: each marker's lowest, highest and
   combined pick, every repeat's pick, and the range of the LRs its dots sat at (the bar drawn under the marker).
 """
@@ -45,7 +47,8 @@ class RepeatStream(PointStream):
 
     The training thread still only appends: a point of iteration 0 after others starts a new buffer, without a
     message. The publisher's next :meth:`flush` switches to it and tells the view to reset. ``repeat`` is the index
-    of the repeat being shown (0 for a single test).
+    of the repeat being shown (0 for a single test); ``finished`` holds the repeats before it, whose points are all
+    in (the live band is theirs).
     """
 
     def __init__(self, send: Any) -> None:
@@ -53,12 +56,14 @@ class RepeatStream(PointStream):
         self._repeats_lock = threading.Lock()
         self._next: list[PointBuffer] = []
         self.repeat = 0
+        self.finished: list[PointBuffer] = []
 
     def reset(self) -> None:
         """Forgets every point and repeat, and tells the view to clear its curve."""
         with self._repeats_lock:
             self._next.clear()
             self.repeat = 0
+            self.finished = []
         super().reset()
 
     def add(self, point: RangeTestPoint) -> None:
@@ -76,6 +81,7 @@ class RepeatStream(PointStream):
             begun, self._next = self._next, []
         if begun:
             with self._lock:  # the stream's own lock: no flush or replay in between
+                self.finished = [*self.finished, self.points, *begun[:-1]]  # a new list: readers keep theirs
                 self.points, self._sent = begun[-1], 0
                 self.repeat += len(begun)
                 self._send({"type": "reset"}, [])
@@ -174,6 +180,17 @@ class RepeatsPublisher(RunPublisher):
                  on_repeats: Callable[[tuple[RangeTestResult, ...]], None], **kwargs: Any) -> None:
         super().__init__(view, stream, **kwargs)
         self._repeat_stream, self._repeats, self._outcome, self._on_repeats = stream, repeats, outcome, on_repeats
+        self._live_band_repeats = 0
+
+    def tick(self) -> None:
+        """As :meth:`RunPublisher.tick`, and the live band of the finished repeats whenever one more has finished."""
+        super().tick()
+        finished = self._repeat_stream.finished
+        if len(finished) != self._live_band_repeats:
+            self._live_band_repeats = len(finished)
+            curves = [buffer.curve() for buffer in finished]
+            band = loss_band([curve.lrs.tolist() for curve in curves], [curve.losses.tolist() for curve in curves])
+            self._view.band = {**band_state(band), "repeats": len(curves), "summary": "", "live": True}
 
     def _publish_result(self, result: RangeTestResult) -> None:
         repeated = self._outcome.repeated

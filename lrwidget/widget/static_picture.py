@@ -206,9 +206,14 @@ def state_svg(state: Mapping[str, Any], caption: str = "", curve: Curve | None =
         visible=state.get("visible_markers"), lr_lo=state.get("lr_lo"), lr_hi=state.get("lr_hi"),
         num_it=state.get("num_it"), lr_range=lr_range, caption=caption,
         valid_losses=() if curve.valid_losses is None else curve.valid_losses, valid_label=valid_label,
-        # The band belongs to the run shown before a new one started (js/src/band.js: hidden while live).
-        band=None if running else state.get("band") or None, pick_spread=None if running else state.get("pick_spread"),
+        band=shown_band(state.get("band"), running), pick_spread=None if running else state.get("pick_spread"),
         runs=runs, main=main)
+
+
+def shown_band(band: Mapping[str, Any] | None, running: bool) -> Mapping[str, Any] | None:
+    """The band to draw, as js/src/band.js chooses it: while a test runs, only the live band of its finished repeats
+    (a finished band belongs to the run shown before); otherwise only a finished run's band."""
+    return band if band and bool(band.get("live")) == running else None
 
 
 class PictureDisplays:
