@@ -59,6 +59,8 @@ def write_fixture(directory: Path) -> dict[str, Any]:
     try:
         document = {"state": view_state(widget),
                     "drawn": {"run_paths": ["run-1", "run-2", "run-3"], "legend": ["frozen", "again", "unfrozen"],
+                              "key": ["per-batch loss", "smoothed loss (fastai)", "validation loss (every 10 steps)",
+                                      "3 repeats: lowest–highest, median dashed"],
                               "validation": True, "band": True}}
     finally:
         widget.close()

@@ -32,10 +32,16 @@ def drawn(svg: str) -> dict[str, Any]:
     labels = [text.text or "" for text in legend.iter(f"{SVG}text")]
     return {
         "run_paths": sorted({e.get("data-lrw-run-path", "") for e in root.iter() if e.get("data-lrw-run-path")}),
-        "legend": [label for label in labels if label not in KEY and not label.startswith("validation loss")],
+        "legend": [label for label in labels if not is_key(label)],
+        "key": [label for label in labels if is_key(label)],
         "validation": any(e.get("d") for e in root.iter() if e.get("data-lrw-valid-curve") is not None),
         "band": any(e.get("d") for e in root.iter() if e.get("data-lrw-repeat-band") is not None),
     }
+
+
+def is_key(label: str) -> bool:
+    """Whether a label of the picture's legend is the key's (what the dots, lines and band are), not a run's."""
+    return label in KEY or label.startswith("validation loss") or "lowest–highest" in label
 
 
 def strokes(svg: str, run_id: str) -> set[str]:

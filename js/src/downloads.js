@@ -23,6 +23,19 @@ const LEGEND_CHAR_PX = 6.6;
  */
 
 /**
+ * What the picture adds to the chart: its colours and font, the runs' legend, the key's optional items (the
+ * validation curve, the repeats' band: each with its label and resolved-later CSS colours) and its title.
+ * @typedef {object} PictureExtras
+ * @property {string} background
+ * @property {string} foreground
+ * @property {string} font
+ * @property {PictureEntry[]} entries
+ * @property {{ label: string, color: string } | null} [valid]
+ * @property {{ label: string, fill: string, median: string } | null} [band]
+ * @property {string} title
+ */
+
+/**
  * Colours as rgb()/rgba(): a computed colour may be `color(srgb …)` or `oklab(…)` (from color-mix), which some SVG
  * readers do not know; a canvas resolves any colour the browser knows. Without a canvas the value is kept.
  */
@@ -63,7 +76,7 @@ function createColorResolver() {
  * The chart as a standalone SVG document: a copy of `svg` with each element's computed styles inlined (so it needs
  * no stylesheet), a background, and below the plot a legend of the drawn runs (when there are several) and the key.
  * @param {SVGSVGElement | SVGElement} svg the live chart
- * @param {{ background: string, foreground: string, font: string, entries: PictureEntry[], title: string }} extras
+ * @param {PictureExtras} extras
  * @returns {{ text: string, width: number, height: number }} the document and its size in CSS pixels
  */
 export function svgDocument(svg, extras) {
@@ -110,7 +123,7 @@ export function svgDocument(svg, extras) {
 
 /**
  * The legend and key under the chart, wrapped to the width.
- * @param {{ foreground: string, font: string, entries: PictureEntry[] }} extras
+ * @param {PictureExtras} extras
  * @param {number} width
  * @param {(value: string) => string} resolve
  * @returns {{ group: SVGElement, height: number }}
@@ -119,14 +132,26 @@ function legendGroup(extras, width, resolve) {
   const group = /** @type {SVGElement} */ (document.createElementNS(SVG_NS, "g"));
   const foreground = resolve(extras.foreground);
   group.setAttribute("style", `font-family: ${extras.font}; font-size: 11px; fill: ${foreground}`);
-  /** @type {{ label: string, swatch: Record<string, string | number>, tag: string }[]} */
+  /** @param {Record<string, string | number>} attributes */
+  const line = (attributes) => ({ tag: "line", attributes: { x1: 0, x2: 16, y1: 0, y2: 0, ...attributes } });
+  /** @type {{ label: string, swatch: { tag: string, attributes: Record<string, string | number> }[] }[]} */
   const items = extras.entries.length > 1 ? extras.entries.map((entry) => ({
-    label: entry.label, tag: "line",
-    swatch: { x1: 0, x2: 16, y1: 0, y2: 0, stroke: resolve(entry.color), "stroke-width": entry.main ? 2.5 : 1.5 },
+    label: entry.label, swatch: [line({ stroke: resolve(entry.color), "stroke-width": entry.main ? 2.5 : 1.5 })],
   })) : [];
-  items.push({ label: "per-batch loss", tag: "circle", swatch: { cx: 8, cy: 0, r: 2, fill: foreground, "fill-opacity": 0.6 } });
-  items.push({ label: "smoothed loss (fastai)", tag: "line",
-    swatch: { x1: 0, x2: 16, y1: 0, y2: 0, stroke: foreground, "stroke-width": 2 } });
+  items.push({ label: "per-batch loss",
+    swatch: [{ tag: "circle", attributes: { cx: 8, cy: 0, r: 2, fill: foreground, "fill-opacity": 0.6 } }] });
+  items.push({ label: "smoothed loss (fastai)", swatch: [line({ stroke: foreground, "stroke-width": 2 })] });
+  // As Python's picture keys them (lrwidget/widget/picture/legend.py).
+  if (extras.valid) {
+    items.push({ label: extras.valid.label, swatch: [line({ stroke: resolve(extras.valid.color),
+      "stroke-width": 1.75, "stroke-dasharray": "5 3" })] });
+  }
+  if (extras.band) {
+    items.push({ label: extras.band.label, swatch: [
+      { tag: "rect", attributes: { x: 0, y: -4.5, width: 16, height: 9, fill: resolve(extras.band.fill),
+        "fill-opacity": 0.2 } },
+      line({ stroke: resolve(extras.band.median), "stroke-width": 1.5, "stroke-dasharray": "4 3" })] });
+  }
   const left = 62;
   let x = left;
   let row = 0;
@@ -137,15 +162,18 @@ function legendGroup(extras, width, resolve) {
       row++;
     }
     const y = 8 + row * LEGEND_ROW_PX + LEGEND_ROW_PX / 2;
-    const swatch = document.createElementNS(SVG_NS, item.tag);
-    for (const [name, value] of Object.entries(item.swatch)) swatch.setAttribute(name, String(value));
-    swatch.setAttribute("transform", `translate(${x} ${y})`);
+    for (const { tag, attributes } of item.swatch) {
+      const swatch = document.createElementNS(SVG_NS, tag);
+      for (const [name, value] of Object.entries(attributes)) swatch.setAttribute(name, String(value));
+      swatch.setAttribute("transform", `translate(${x} ${y})`);
+      group.append(swatch);
+    }
     const text = document.createElementNS(SVG_NS, "text");
     text.setAttribute("x", String(x + 22));
     text.setAttribute("y", String(y));
     text.setAttribute("dominant-baseline", "middle");
     text.textContent = item.label;
-    group.append(swatch, text);
+    group.append(text);
     x += itemWidth;
   }
   return { group, height: 8 + (row + 1) * LEGEND_ROW_PX + 8 };

@@ -159,7 +159,26 @@ export function createRunsView({ model, root, plot, chart, redraw }) {
     return svgDocument(chart.svg, {
       background: style.backgroundColor || "#ffffff", foreground: style.color || "#000000",
       font: style.fontFamily || "sans-serif", entries: drawn, title: "Loss against learning rate (lrwidget)",
+      ...drawnKeyItems(),
     });
+  }
+
+  /** The key's items for the second curves drawn now, as the page's own key and validation legend name them. */
+  function drawnKeyItems() {
+    const drawnPath = (/** @type {string} */ attribute) => {
+      const path = chart.svg.querySelector(`[${attribute}]`);
+      return path?.getAttribute("d") ? path : null;
+    };
+    const validLine = drawnPath("data-lrw-valid-curve");
+    const validLegend = root.querySelector("[data-lrw-valid-legend]");
+    const band = drawnPath("data-lrw-repeat-band");
+    const bandKey = root.querySelector("[data-lrw-key-band]");
+    return {
+      valid: validLine && validLegend ? { label: (validLegend.textContent ?? "").trim(), color: strokeOf(validLine) }
+        : null,
+      band: band && bandKey ? { label: (bandKey.textContent ?? "").trim(), fill: getComputedStyle(band).fill,
+        median: strokeOf(drawnPath("data-lrw-repeat-median")) } : null,
+    };
   }
 
   /** @param {string} id */

@@ -12,6 +12,12 @@ const fixture = JSON.parse(readFileSync(new URL("../../tests/fixtures/picture_ru
 const KEY = ["per-batch loss", "smoothed loss (fastai)"];
 
 /**
+ * Whether a label of the picture's legend is the key's (what the dots, lines and band are), not a run's.
+ * @param {string} label
+ */
+const isKey = (label) => KEY.includes(label) || label.startsWith("validation loss") || label.includes("lowest–highest");
+
+/**
  * What a downloaded SVG shows, read as tests/test_picture_runs.py reads Python's picture.
  * @param {Element} svg
  */
@@ -23,7 +29,8 @@ function drawn(svg) {
   return {
     run_paths: [...new Set([...svg.querySelectorAll("[data-lrw-run-path]")]
       .map((element) => element.getAttribute("data-lrw-run-path") ?? ""))].sort(),
-    legend: labels.filter((label) => !KEY.includes(label) && !label.startsWith("validation loss")),
+    legend: labels.filter((label) => !isKey(label)),
+    key: labels.filter(isKey),
     validation: hasPath("data-lrw-valid-curve"),
     band: hasPath("data-lrw-repeat-band"),
   };

@@ -1513,17 +1513,36 @@ function legendGroup(extras, width, resolve) {
   );
   const foreground = resolve(extras.foreground);
   group.setAttribute("style", `font-family: ${extras.font}; font-size: 11px; fill: ${foreground}`);
+  const line = (attributes) => ({ tag: "line", attributes: { x1: 0, x2: 16, y1: 0, y2: 0, ...attributes } });
   const items = extras.entries.length > 1 ? extras.entries.map((entry) => ({
     label: entry.label,
-    tag: "line",
-    swatch: { x1: 0, x2: 16, y1: 0, y2: 0, stroke: resolve(entry.color), "stroke-width": entry.main ? 2.5 : 1.5 }
+    swatch: [line({ stroke: resolve(entry.color), "stroke-width": entry.main ? 2.5 : 1.5 })]
   })) : [];
-  items.push({ label: "per-batch loss", tag: "circle", swatch: { cx: 8, cy: 0, r: 2, fill: foreground, "fill-opacity": 0.6 } });
   items.push({
-    label: "smoothed loss (fastai)",
-    tag: "line",
-    swatch: { x1: 0, x2: 16, y1: 0, y2: 0, stroke: foreground, "stroke-width": 2 }
+    label: "per-batch loss",
+    swatch: [{ tag: "circle", attributes: { cx: 8, cy: 0, r: 2, fill: foreground, "fill-opacity": 0.6 } }]
   });
+  items.push({ label: "smoothed loss (fastai)", swatch: [line({ stroke: foreground, "stroke-width": 2 })] });
+  if (extras.valid) {
+    items.push({ label: extras.valid.label, swatch: [line({
+      stroke: resolve(extras.valid.color),
+      "stroke-width": 1.75,
+      "stroke-dasharray": "5 3"
+    })] });
+  }
+  if (extras.band) {
+    items.push({ label: extras.band.label, swatch: [
+      { tag: "rect", attributes: {
+        x: 0,
+        y: -4.5,
+        width: 16,
+        height: 9,
+        fill: resolve(extras.band.fill),
+        "fill-opacity": 0.2
+      } },
+      line({ stroke: resolve(extras.band.median), "stroke-width": 1.5, "stroke-dasharray": "4 3" })
+    ] });
+  }
   const left = 62;
   let x = left;
   let row = 0;
@@ -1534,15 +1553,18 @@ function legendGroup(extras, width, resolve) {
       row++;
     }
     const y = 8 + row * LEGEND_ROW_PX + LEGEND_ROW_PX / 2;
-    const swatch = document.createElementNS(SVG_NS2, item.tag);
-    for (const [name, value] of Object.entries(item.swatch)) swatch.setAttribute(name, String(value));
-    swatch.setAttribute("transform", `translate(${x} ${y})`);
+    for (const { tag, attributes } of item.swatch) {
+      const swatch = document.createElementNS(SVG_NS2, tag);
+      for (const [name, value] of Object.entries(attributes)) swatch.setAttribute(name, String(value));
+      swatch.setAttribute("transform", `translate(${x} ${y})`);
+      group.append(swatch);
+    }
     const text = document.createElementNS(SVG_NS2, "text");
     text.setAttribute("x", String(x + 22));
     text.setAttribute("y", String(y));
     text.setAttribute("dominant-baseline", "middle");
     text.textContent = item.label;
-    group.append(swatch, text);
+    group.append(text);
     x += itemWidth;
   }
   return { group, height: 8 + (row + 1) * LEGEND_ROW_PX + 8 };
@@ -2052,8 +2074,27 @@ function createRunsView({ model, root, plot, chart, redraw }) {
       foreground: style.color || "#000000",
       font: style.fontFamily || "sans-serif",
       entries: drawn,
-      title: "Loss against learning rate (lrwidget)"
+      title: "Loss against learning rate (lrwidget)",
+      ...drawnKeyItems()
     });
+  }
+  function drawnKeyItems() {
+    const drawnPath = (attribute) => {
+      const path = chart.svg.querySelector(`[${attribute}]`);
+      return path?.getAttribute("d") ? path : null;
+    };
+    const validLine = drawnPath("data-lrw-valid-curve");
+    const validLegend = root.querySelector("[data-lrw-valid-legend]");
+    const band = drawnPath("data-lrw-repeat-band");
+    const bandKey = root.querySelector("[data-lrw-key-band]");
+    return {
+      valid: validLine && validLegend ? { label: (validLegend.textContent ?? "").trim(), color: strokeOf(validLine) } : null,
+      band: band && bandKey ? {
+        label: (bandKey.textContent ?? "").trim(),
+        fill: getComputedStyle(band).fill,
+        median: strokeOf(drawnPath("data-lrw-repeat-median"))
+      } : null
+    };
   }
   const pathOf = (id) => [...chart.svg.querySelectorAll("[data-lrw-run-path]")].find((path) => path.getAttribute("data-lrw-run-path") === id) ?? null;
   const strokeOf = (path) => (path ? getComputedStyle(path).getPropertyValue("stroke") : "") || "currentColor";

@@ -37,7 +37,7 @@ from lrwidget.widget.picture.axes import (
     widen_for_validation,
 )
 from lrwidget.widget.picture.layers import ACCENT, MAX_DOTS, MAX_LINE_POINTS
-from lrwidget.widget.picture.legend import LegendEntry, legend
+from lrwidget.widget.picture.legend import LegendEntry, band_key_text, legend
 from lrwidget.widget.picture.palette import run_color, valid_color
 from lrwidget.widget.picture.runs import MainRun, OverlaidRun, drawn_runs, floats, is_live
 from lrwidget.widget.reopened_picture import reopened_bundle
@@ -108,7 +108,7 @@ def curve_svg(
         entries.append(LegendEntry(main.run_id, main.label, main_color, True))
     axes = Axes(_x_lrs(points, runs, lr_lo, lr_hi, lr_range), _y_range(points, raw, evaluated, runs, num_it))
     valid = (valid_label, valid_color()) if evaluated else None
-    key, key_height = legend(entries, valid, HEIGHT)
+    key, key_height = legend(entries, valid, HEIGHT, band_key_text(band) if band else None)
     height = HEIGHT + key_height
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
