@@ -106,7 +106,7 @@ bench: setup
 	$(PY) benchmarks/suggestion_quality.py --json build/suggestion_quality.json
 	# How far any rule reading the range test could go on that suite (seconds; reads the JSON above)
 	$(PY) benchmarks/suggestion_ceiling.py build/suggestion_quality.json
-	# w.verify()'s design against others and two bounds, on the same range tests (10 min: 3,000 trainings)
+	# w.verify()'s design against others and two bounds, on the same range tests (7 min: 2,351 trainings)
 	$(PY) benchmarks/verify_designs.py build/suggestion_quality.json
 
 # Static checks: ruff and mypy as configured in pyproject.toml, tsc over js/src (.ci/run runs it before the tests).

@@ -2,7 +2,8 @@
 
 Reads the JSON of ``suggestion_quality.py --json``: each task's grid and oracle, and each range test's sweetspot
 pick. Each range test's learner (the same task and seed) is trained on a lattice of LRs around its pick, pick ×
-3^(k/2) for k = -6…6, at the planned budget, and for k = -4, -2, 0, 2, 4 at a quarter of it (at least one epoch).
+3^(k/2) for the k the designs ask for (0, ±1, ±2, ±4, ±6), at the planned budget, and for k = 0, ±2, ±4 at a quarter
+of it (at least one epoch).
 Every design chooses its LR from those trainings and is scored as suggestion_quality scores a pick: the grid's mean
 loss there / the oracle's − 1. A job is a pure function of (task, seed, lr, epochs) (``_quality_jobs``), so the
 first row repeats suggestion_quality's "verified" column exactly. The designs:
@@ -50,8 +51,10 @@ from _quality_verify import HIGH, LOW  # noqa: E402
 
 from lrwidget.train.verify import Trial, best_trial, default_trial_lrs, edge_trial_lr, verified_lr  # noqa: E402
 
-LATTICE = range(-6, 7)  # k: the LR pick × 3^(k/2), from 1/27 to 27 times the pick
-SHORT_LATTICE = range(-4, 5, 2)
+# k: the LR pick × 3^(k/2). w.verify() trains k = 0, ±2 and ±4, the 4th trial ±1, and successive halving ±2 around
+# its best short trial, which may be at ±4: so up to ±6 (27 times the pick).
+LATTICE = (-6, -4, -2, -1, 0, 1, 2, 4, 6)
+SHORT_LATTICE = (-4, -2, 0, 2, 4)
 SHORT_FRACTION = 0.25
 WITHIN = 0.10
 REPEATS = 3
@@ -149,7 +152,7 @@ def range_tests(rows: Sequence[dict[str, Any]]) -> list[list[RangeTest]]:
 
 def scored(rows: Sequence[dict[str, Any]], losses_by_task: Sequence[Sequence[float]], cost: str) -> list[str]:
     """A table row: trainings, tasks and picks within 10% of the oracle, median and worst task regret, and the tasks
-    missed (by the first words of their names) when there are at most :data:`NAMED_MISSES`."""
+    missed (their model and optimizer) when there are at most :data:`NAMED_MISSES`."""
     regrets = [statistics.fmean(losses) / row["oracle_loss"] - 1 for row, losses in zip(rows, losses_by_task,
                                                                                            strict=True)]
     picks = [loss / row["oracle_loss"] - 1 for row, losses in zip(rows, losses_by_task, strict=True) for loss in losses]
@@ -159,8 +162,8 @@ def scored(rows: Sequence[dict[str, Any]], losses_by_task: Sequence[Sequence[flo
 
 
 def misses_text(rows: Sequence[dict[str, Any]], regrets: Sequence[float]) -> str:
-    missed = [f"{row['task'].split(',')[0]} {100 * regret:+.0f}%" for row, regret in zip(rows, regrets, strict=True)
-              if regret > WITHIN]
+    missed = [f"{','.join(row['task'].split(',')[:2])} {100 * regret:+.0f}%"  # the model and the optimizer
+              for row, regret in zip(rows, regrets, strict=True) if regret > WITHIN]
     return ", ".join(missed) if len(missed) <= NAMED_MISSES else f"{len(missed)} tasks"
 
 
