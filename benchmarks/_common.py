@@ -199,8 +199,13 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def replace_section(path: Path, heading: str, body: str) -> None:
-    """Writes ``## heading`` with ``body`` into a markdown file, replacing that section if it is already there."""
+#: The file every benchmark's ``--write`` writes its section into.
+BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+
+
+def replace_section(heading: str, body: str, path: Path = BENCHMARKS_MD) -> None:
+    """Writes ``## heading`` with ``body`` into a markdown file (BENCHMARKS.md), replacing that section if it is
+    already there, and says so."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = f"## {heading}\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(heading)}[ \t]*\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
@@ -209,3 +214,4 @@ def replace_section(path: Path, heading: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section
     path.write_text(text)
+    print(f"wrote the ## {heading} section of {path}")

@@ -180,8 +180,7 @@ def main() -> None:
     print(f"\n(total {time.perf_counter() - started:.0f} s; median of the bare fp32 rounds "
           f"{statistics.median(timings.whole['bare fp32 loop']) * 1e3:.1f} ms)")
     if args.write and not args.quick:
-        replace_section(ROOT / "BENCHMARKS.md", "AMP and accumulation", report)
-        print(f"wrote the ## AMP and accumulation section of {ROOT / 'BENCHMARKS.md'}")
+        replace_section("AMP and accumulation", report)
 
 
 if __name__ == "__main__":

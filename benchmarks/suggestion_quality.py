@@ -239,8 +239,7 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, default=float))
     if args.write and not args.quick:
-        replace_section(ROOT / "BENCHMARKS.md", "Suggestion quality", text)
-        print(f"wrote the ## Suggestion quality section of {ROOT / 'BENCHMARKS.md'}")
+        replace_section("Suggestion quality", text)
 
 
 if __name__ == "__main__":

@@ -139,3 +139,14 @@ def test_the_repeats_row_scores_the_median_pick_of_every_three_range_tests() -> 
     assert designs.median_of_repeats([row]) == ["0", "0/1", "0/1", "+100.0%", "+100%", "parabola at -2.0 +100%"]
     row["methods"]["sweetspot"]["lrs"] = [1e-3, 1e-2]
     assert designs.median_of_repeats([row]) is None
+
+
+def test_a_benchmarks_write_replaces_its_own_section_and_keeps_the_others(tmp_path: Path, capsys) -> None:
+    common = load_benchmark_module("_common")
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\n## Speed\n\nold figures\n\n## Streaming\n\nkept\n")
+    common.replace_section("Speed", "new figures", path)
+    common.replace_section("Verify designs", "a new section", path)
+    assert path.read_text() == ("# Benchmarks\n\n## Speed\n\nnew figures\n\n## Streaming\n\nkept\n\n"
+                                "## Verify designs\n\na new section\n")
+    assert f"wrote the ## Verify designs section of {path}" in capsys.readouterr().out

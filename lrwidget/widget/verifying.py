@@ -50,8 +50,8 @@ def verify_summary(state: str, trials: Sequence[Trial], planned: int) -> str:
     best = best_trial(trials)
     if best is not None:
         words.append(f"best {lr_text(best.lr)} (valid {best.valid_loss:.3g})")
-        hi = verified_lr(trials)
-        if state != "running" and hi is not None and lr_text(hi) != lr_text(best.lr):
+        hi = None if state == "running" else verified_lr(trials)  # hi moves only once the trials have ended
+        if hi is not None and lr_text(hi) != lr_text(best.lr):
             words.append(f"hi {lr_text(hi)}, fitted")
     elif trials:
         words.append("every trial diverged")
