@@ -15,6 +15,7 @@ traceback is raised here; so they are if the caller is interrupted or ``timeout_
 """
 from __future__ import annotations
 
+import gc
 import queue
 import tempfile
 import threading
@@ -137,20 +138,30 @@ def _rank_main(setup: Setup, rank: int, world_size: int, backend: str, rendezvou
         torch.distributed.init_process_group(backend, init_method=f"file://{rendezvous}", rank=rank,
                                              world_size=world_size)
         try:
-            model, optimizer, loss_func, train_dl = setup(rank, world_size)
-
-            def send(point: RangeTestPoint) -> None:
-                points.put(("point", (point.iteration, point.lr, point.raw_loss, point.smoothed_loss)))
-
-            result = range_test(model, optimizer, loss_func, train_dl, on_point=send if rank == 0 else None,
-                                cancel=stop, **range_kwargs)
-            if rank == 0:
-                points.put(("result", result))
+            _run_rank(setup, rank, world_size, points, stop, range_kwargs)
         finally:
+            # The DDP model is gone by now (it lived in _run_rank's frame) and with it the reducer's hold on the
+            # group, so the group really ends here. Ended only at interpreter exit instead, gloo's threads were
+            # sometimes still joinable and the rank died with SIGABRT ("terminate called without an active
+            # exception") after a Stop.
+            gc.collect()
             torch.distributed.destroy_process_group()
     except BaseException:
         points.put(("error", f"rank {rank} of {world_size} raised:\n{traceback.format_exc()}"))
         raise
+
+
+def _run_rank(setup: Setup, rank: int, world_size: int, points: Any, stop: Any, range_kwargs: dict[str, Any]) -> None:
+    """Builds the rank's DDP model with ``setup`` and runs the range test; rank 0 sends its points and result."""
+    model, optimizer, loss_func, train_dl = setup(rank, world_size)
+
+    def send(point: RangeTestPoint) -> None:
+        points.put(("point", (point.iteration, point.lr, point.raw_loss, point.smoothed_loss)))
+
+    result = range_test(model, optimizer, loss_func, train_dl, on_point=send if rank == 0 else None, cancel=stop,
+                        **range_kwargs)
+    if rank == 0:
+        points.put(("result", result))
 
 
 __all__ = ["RankFailedError", "Setup", "spawn_range_test"]
